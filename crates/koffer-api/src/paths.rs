@@ -1,0 +1,51 @@
+//! Paths, headers and query parameters of the central server's API.
+
+/// Header that carries the user's access token on every request.
+pub const TOKEN_HEADER: &str = "X-User-Access-Token";
+
+/// Query parameter that chooses the organisation (tenant) a request acts in.
+pub const TENANT_PARAM: &str = "tenantOrganizationUuid";
+
+/// The signed-in user behind the access token.
+pub const CURRENT_USER: &str = "/api/management/v1/users/current";
+
+/// Organisations the access token has rights on.
+pub const ORGANIZATIONS: &str = "/api/management/v1/organizations";
+
+/// Device inventory query (POST with a [`crate::QueryRequest`] body).
+pub const DEVICE_QUERY: &str = "/api/management/v2/devices/baseInfo/query";
+
+/// Installed apps of many devices at once (POST; filter on `deviceUuid`).
+///
+/// Not in every Relution release; see `docs/api.md`.
+pub const INSTALLED_APPS_QUERY: &str = "/api/management/v2/devices/installedApps/baseInfo/query";
+
+/// Installed apps of one device (POST with a [`crate::QueryRequest`] body).
+pub fn device_installed_apps(device_uuid: &str) -> String {
+    format!("/api/management/v2/devices/{device_uuid}/installedApps/baseInfo/query")
+}
+
+/// Device groups of an organisation (GET, paged with `limit` and `offset`).
+pub const DEVICE_GROUPS: &str = "/api/management/v1/deviceGroups";
+
+/// Classes of an organisation (GET, paged).
+pub const CLASSES: &str = "/api/management/v1/classes";
+
+/// Policies of an organisation with their configurations (GET, paged).
+pub const POLICIES: &str = "/api/management/v1/policies";
+
+/// The organisation's app catalogue with VPP licence counts (GET, paged).
+pub const APPS: &str = "/api/management/v1/apps";
+
+/// Field names the device query can filter and sort on.
+pub mod device_field {
+    pub const UUID: &str = "uuid";
+    pub const NAME: &str = "name";
+    pub const SERIAL_NUMBER: &str = "serialNumber";
+    pub const MODIFICATION_DATE: &str = "modificationDate";
+}
+
+/// Field names the installed-apps query can filter on.
+pub mod app_field {
+    pub const DEVICE_UUID: &str = "deviceUuid";
+}
