@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Filter {
     /// `AND` / `OR` over child filters.
-    LogOp { operation: LogOperation, filters: Vec<Filter> },
+    LogOp {
+        operation: LogOperation,
+        filters: Vec<Filter>,
+    },
     /// The field equals `value` (case-insensitive on the server).
     String {
         #[serde(rename = "fieldName")]
@@ -41,15 +44,25 @@ pub enum LogOperation {
 
 impl Filter {
     pub fn and(filters: Vec<Filter>) -> Filter {
-        Filter::LogOp { operation: LogOperation::And, filters }
+        Filter::LogOp {
+            operation: LogOperation::And,
+            filters,
+        }
     }
 
     pub fn any_of(field_name: &str, values: Vec<String>) -> Filter {
-        Filter::StringEnum { field_name: field_name.to_owned(), values }
+        Filter::StringEnum {
+            field_name: field_name.to_owned(),
+            values,
+        }
     }
 
     pub fn since(field_name: &str, from: DateTime<Utc>) -> Filter {
-        Filter::DateRange { field_name: field_name.to_owned(), from: Some(from), to: None }
+        Filter::DateRange {
+            field_name: field_name.to_owned(),
+            from: Some(from),
+            to: None,
+        }
     }
 }
 
@@ -68,7 +81,12 @@ pub struct SortField {
 
 impl SortOrder {
     pub fn ascending(field: &str) -> SortOrder {
-        SortOrder { sort_fields: vec![SortField { name: field.to_owned(), ascending: true }] }
+        SortOrder {
+            sort_fields: vec![SortField {
+                name: field.to_owned(),
+                ascending: true,
+            }],
+        }
     }
 }
 
@@ -95,7 +113,9 @@ mod tests {
 
     #[test]
     fn date_range_leaves_out_open_ends() {
-        let from = DateTime::parse_from_rfc3339("2026-01-02T03:04:05Z").unwrap().to_utc();
+        let from = DateTime::parse_from_rfc3339("2026-01-02T03:04:05Z")
+            .unwrap()
+            .to_utc();
 
         let json = serde_json::to_value(Filter::since("modificationDate", from)).unwrap();
 

@@ -334,7 +334,10 @@ mod tests {
 
         let device: Device = serde_json::from_str(json).unwrap();
 
-        assert_eq!(device.uuid, "d1", "unknown fields must be ignored, missing ones defaulted");
+        assert_eq!(
+            device.uuid, "d1",
+            "unknown fields must be ignored, missing ones defaulted"
+        );
         assert_eq!(device.compliance_state, ComplianceState::Unknown);
     }
 
@@ -345,7 +348,14 @@ mod tests {
 
         let configurations: Vec<PolicyConfiguration> = serde_json::from_str(json).unwrap();
 
-        assert_eq!(configurations[0], PolicyConfiguration::Other, "a new kind must not fail");
-        assert!(matches!(configurations[1], PolicyConfiguration::AppCompliance { .. }));
+        assert_eq!(
+            configurations[0],
+            PolicyConfiguration::Other,
+            "a new kind must not fail"
+        );
+        assert!(matches!(
+            configurations[1],
+            PolicyConfiguration::AppCompliance { .. }
+        ));
     }
 }

@@ -21,17 +21,36 @@ use crate::{output, progress, Cli, Command, ExportFormat, Filters};
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     let data_dir = data_dir(cli.data_dir)?;
     match cli.command {
-        Command::Login { server, token_stdin } => login(&data_dir, &server, token_stdin).await,
+        Command::Login {
+            server,
+            token_stdin,
+        } => login(&data_dir, &server, token_stdin).await,
         Command::Logout => logout(&data_dir),
-        Command::Sync { full, orgs, full_after_hours } => {
+        Command::Sync {
+            full,
+            orgs,
+            full_after_hours,
+        } => {
             let full_after = Duration::from_secs(full_after_hours * 3600);
-            sync(&data_dir, SyncOptions { full, full_after, only: orgs }).await
+            sync(
+                &data_dir,
+                SyncOptions {
+                    full,
+                    full_after,
+                    only: orgs,
+                },
+            )
+            .await
         }
         Command::Status => status(&data_dir),
-        Command::Devices { filters, json, limit } => devices(&data_dir, &filters, json, limit),
-        Command::Export { format: ExportFormat::Csv { output, filters } } => {
-            export_csv(&data_dir, &filters, &output)
-        }
+        Command::Devices {
+            filters,
+            json,
+            limit,
+        } => devices(&data_dir, &filters, json, limit),
+        Command::Export {
+            format: ExportFormat::Csv { output, filters },
+        } => export_csv(&data_dir, &filters, &output),
     }
 }
 
@@ -54,10 +73,15 @@ async fn login(data_dir: &Path, server: &str, token_stdin: bool) -> Result<ExitC
     let (token, from_env) = read_token(token_stdin)?;
     Store::open_in(data_dir)?;
 
-    let user = Client::new(server.clone(), token.clone())?.current_user().await?;
+    let user = Client::new(server.clone(), token.clone())?
+        .current_user()
+        .await?;
 
     let profile = match Profile::load(data_dir)? {
-        Some(existing) => Profile { login: user.login.clone(), ..existing },
+        Some(existing) => Profile {
+            login: user.login.clone(),
+            ..existing
+        },
         None => Profile::new(&server, &user.login, &user.display_name),
     };
     match profile.credential_slot().and_then(|slot| slot.save(&token)) {
@@ -101,7 +125,10 @@ fn read_token(token_stdin: bool) -> Result<(AccessToken, bool)> {
 
 fn logout(data_dir: &Path) -> Result<ExitCode> {
     profile::forget(data_dir)?;
-    println!("Signed out; the token and the cache in {} are deleted.", data_dir.display());
+    println!(
+        "Signed out; the token and the cache in {} are deleted.",
+        data_dir.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -125,7 +152,11 @@ async fn sync(data_dir: &Path, options: SyncOptions) -> Result<ExitCode> {
     display.finish();
     output::sync_report(&report);
     let failed = report.failures().count();
-    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn status(data_dir: &Path) -> Result<ExitCode> {
@@ -138,7 +169,10 @@ fn status(data_dir: &Path) -> Result<ExitCode> {
 fn devices(data_dir: &Path, filters: &Filters, json: bool, limit: Option<u32>) -> Result<ExitCode> {
     let store = open_existing(data_dir)?;
     let default_limit = if json { None } else { Some(100) };
-    let query = DeviceQuery { limit: limit.or(default_limit), ..device_query(filters)? };
+    let query = DeviceQuery {
+        limit: limit.or(default_limit),
+        ..device_query(filters)?
+    };
 
     let page = query::find_devices(store.conn(), &query, Utc::now().timestamp_millis())?;
 
@@ -154,7 +188,10 @@ fn export_csv(data_dir: &Path, filters: &Filters, path: &Path) -> Result<ExitCod
     let store = open_existing(data_dir)?;
     let query = device_query(filters)?;
     let file = std::fs::File::create(path).map_err(|e| {
-        Error::InvalidInput(format!("Cannot write {}: {e}. Choose another --output.", path.display()))
+        Error::InvalidInput(format!(
+            "Cannot write {}: {e}. Choose another --output.",
+            path.display()
+        ))
     })?;
 
     let written = export::devices_csv(store.conn(), &query, Utc::now().timestamp_millis(), file)?;
@@ -186,7 +223,6 @@ fn device_query(filters: &Filters) -> Result<DeviceQuery> {
         battery_below_percent: filters.battery_below,
         sort: SortKey::parse(&filters.sort)?,
         descending: filters.desc,
-        limit: None,
-        offset: 0,
+        ..DeviceQuery::default()
     })
 }

@@ -11,7 +11,11 @@ use clap::{Args, Parser, Subcommand};
 use koffer_core::ErrorCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "koffer", version, about = "Koffer: the school iPad inventory, offline.")]
+#[command(
+    name = "koffer",
+    version,
+    about = "Koffer: the school iPad inventory, offline."
+)]
 struct Cli {
     /// Folder of this server profile's cache [default: the OS's per-user app data folder].
     #[arg(long, global = true, env = "KOFFER_DATA_DIR")]
@@ -115,7 +119,9 @@ struct Filters {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     output::init_logging();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build();
     let result = match runtime {
         Ok(runtime) => runtime.block_on(commands::run(cli)),
         Err(e) => Err(koffer_core::Error::Io(e)),

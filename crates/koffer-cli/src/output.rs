@@ -11,7 +11,10 @@ use koffer_core::Result;
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 pub fn sync_report(report: &SyncReport) {
@@ -32,7 +35,10 @@ pub fn sync_report(report: &SyncReport) {
 }
 
 pub fn status(profile: &Profile, store: &Store) -> Result<()> {
-    println!("Server: {} (signed in as {})", profile.server, profile.login);
+    println!(
+        "Server: {} (signed in as {})",
+        profile.server, profile.login
+    );
     for org in organisations::all(store.conn())? {
         let status = sync_status::get(store.conn(), &org.uuid)?;
         let last = status.last_success.map_or("never".to_owned(), local_time);
@@ -47,11 +53,23 @@ pub fn status(profile: &Profile, store: &Store) -> Result<()> {
 }
 
 pub fn devices_json(rows: &[DeviceRow]) {
-    println!("{}", serde_json::to_string_pretty(rows).expect("device rows serialise"));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(rows).expect("device rows serialise")
+    );
 }
 
 pub fn devices_table(page: &DevicePage) {
-    let header = ["Name", "Serial", "Model", "OS", "Battery", "User", "Last contact", "Org"];
+    let header = [
+        "Name",
+        "Serial",
+        "Model",
+        "OS",
+        "Battery",
+        "User",
+        "Last contact",
+        "Org",
+    ];
     let rows: Vec<[String; 8]> = page.rows.iter().map(table_cells).collect();
     let mut widths = header.map(str::len);
     for row in &rows {
@@ -63,7 +81,11 @@ pub fn devices_table(page: &DevicePage) {
     for row in &rows {
         print_row(row, &widths);
     }
-    println!("{} of {} matching devices shown.", page.rows.len(), page.total);
+    println!(
+        "{} of {} matching devices shown.",
+        page.rows.len(),
+        page.total
+    );
 }
 
 fn table_cells(row: &DeviceRow) -> [String; 8] {
@@ -72,7 +94,8 @@ fn table_cells(row: &DeviceRow) -> [String; 8] {
         row.serial.clone(),
         row.model.clone(),
         row.os_version.clone(),
-        row.battery_percent.map_or("–".to_owned(), |b| format!("{b}%")),
+        row.battery_percent
+            .map_or("–".to_owned(), |b| format!("{b}%")),
         row.user_name.clone().unwrap_or_default(),
         row.last_contact.map_or("never".to_owned(), local_time),
         row.organisation.clone(),
@@ -80,8 +103,11 @@ fn table_cells(row: &DeviceRow) -> [String; 8] {
 }
 
 fn print_row(cells: &[String; 8], widths: &[usize; 8]) {
-    let line: Vec<String> =
-        cells.iter().zip(widths).map(|(cell, &width)| format!("{cell:<width$}")).collect();
+    let line: Vec<String> = cells
+        .iter()
+        .zip(widths)
+        .map(|(cell, &width)| format!("{cell:<width$}"))
+        .collect();
     println!("{}", line.join("  ").trim_end());
 }
 

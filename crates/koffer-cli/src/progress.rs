@@ -22,11 +22,17 @@ struct State {
 impl Display {
     pub fn new() -> Display {
         let bars = std::io::stderr().is_terminal().then(MultiProgress::new);
-        Display { bars, state: Mutex::new(State::default()) }
+        Display {
+            bars,
+            state: Mutex::new(State::default()),
+        }
     }
 
     pub fn show(&self, progress: &Progress) {
-        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         match progress {
             Progress::Started { org, name, full } => {
                 state.names.insert(org.clone(), name.clone());

@@ -72,7 +72,10 @@ struct Read<'a> {
 
 /// Why one attempt failed, and whether another attempt may help.
 enum Attempt {
-    Retry { error: Error, wait: Option<Duration> },
+    Retry {
+        error: Error,
+        wait: Option<Duration>,
+    },
     Fail(Error),
 }
 
@@ -110,27 +113,33 @@ impl Client {
     }
 
     pub async fn current_user(&self) -> Result<CurrentUser> {
-        self.get("the signed-in user", paths::CURRENT_USER, None, vec![]).await
+        self.get("the signed-in user", paths::CURRENT_USER, None, vec![])
+            .await
     }
 
     pub async fn organizations(&self) -> Result<Vec<Organization>> {
-        self.list_all("the organisations", paths::ORGANIZATIONS, None).await
+        self.list_all("the organisations", paths::ORGANIZATIONS, None)
+            .await
     }
 
     pub async fn device_groups(&self, org: &str) -> Result<Vec<DeviceGroup>> {
-        self.list_all("the device groups", paths::DEVICE_GROUPS, Some(org)).await
+        self.list_all("the device groups", paths::DEVICE_GROUPS, Some(org))
+            .await
     }
 
     pub async fn classes(&self, org: &str) -> Result<Vec<SchoolClass>> {
-        self.list_all("the classes", paths::CLASSES, Some(org)).await
+        self.list_all("the classes", paths::CLASSES, Some(org))
+            .await
     }
 
     pub async fn policies(&self, org: &str) -> Result<Vec<Policy>> {
-        self.list_all("the policies", paths::POLICIES, Some(org)).await
+        self.list_all("the policies", paths::POLICIES, Some(org))
+            .await
     }
 
     pub async fn catalog_apps(&self, org: &str) -> Result<Vec<CatalogApp>> {
-        self.list_all("the app catalogue", paths::APPS, Some(org)).await
+        self.list_all("the app catalogue", paths::APPS, Some(org))
+            .await
     }
 
     /// One page of an organisation's devices, sorted by uuid, with the total count.
@@ -148,7 +157,8 @@ impl Client {
             filter,
             fields: None,
         };
-        self.query("the device inventory", paths::DEVICE_QUERY, org, &body).await
+        self.query("the device inventory", paths::DEVICE_QUERY, org, &body)
+            .await
     }
 
     /// Every device's uuid and modification date: the cheap listing that finds removals.
@@ -166,8 +176,9 @@ impl Client {
                     paths::device_field::MODIFICATION_DATE.to_owned(),
                 ]),
             };
-            let page: Page<DeviceStub> =
-                self.query("the device listing", paths::DEVICE_QUERY, org, &body).await?;
+            let page: Page<DeviceStub> = self
+                .query("the device listing", paths::DEVICE_QUERY, org, &body)
+                .await?;
             let total = page.nonpaged_count.unwrap_or(0);
             let got = page.results.len();
             stubs.extend(page.results);
@@ -184,7 +195,9 @@ impl Client {
         }
         if !self.bulk_apps_missing.load(Ordering::Relaxed) {
             match self.installed_apps_bulk(org, devices).await {
-                Err(Error::NotFound { .. }) => self.bulk_apps_missing.store(true, Ordering::Relaxed),
+                Err(Error::NotFound { .. }) => {
+                    self.bulk_apps_missing.store(true, Ordering::Relaxed)
+                }
                 other => return other,
             }
             tracing::info!("the server has no many-device app query; asking per device");
@@ -214,7 +227,11 @@ impl Client {
         Ok(page.results)
     }
 
-    async fn installed_apps_bulk(&self, org: &str, devices: &[String]) -> Result<Vec<InstalledApp>> {
+    async fn installed_apps_bulk(
+        &self,
+        org: &str,
+        devices: &[String],
+    ) -> Result<Vec<InstalledApp>> {
         let filter = Filter::any_of(paths::app_field::DEVICE_UUID, devices.to_vec());
         let mut rows = Vec::new();
         loop {
@@ -226,8 +243,14 @@ impl Client {
                 filter: Some(filter.clone()),
                 fields: None,
             };
-            let page: Page<InstalledApp> =
-                self.query("the installed apps", paths::INSTALLED_APPS_QUERY, org, &body).await?;
+            let page: Page<InstalledApp> = self
+                .query(
+                    "the installed apps",
+                    paths::INSTALLED_APPS_QUERY,
+                    org,
+                    &body,
+                )
+                .await?;
             let got = page.results.len();
             rows.extend(page.results);
             if got == 0 || rows.len() as u64 >= page.nonpaged_count.unwrap_or(0) {
@@ -247,7 +270,10 @@ impl Client {
 
     async fn tagged_apps(&self, device: &str) -> Result<Vec<InstalledApp>> {
         let apps = self.device_installed_apps(device).await?;
-        let tag = |app| InstalledApp { device_uuid: Some(device.to_owned()), ..app };
+        let tag = |app| InstalledApp {
+            device_uuid: Some(device.to_owned()),
+            ..app
+        };
         Ok(apps.into_iter().map(tag).collect())
     }
 
@@ -259,7 +285,10 @@ impl Client {
     ) -> Result<Vec<T>> {
         let mut items = Vec::new();
         loop {
-            let paging = vec![("limit", LIST_PAGE.to_string()), ("offset", items.len().to_string())];
+            let paging = vec![
+                ("limit", LIST_PAGE.to_string()),
+                ("offset", items.len().to_string()),
+            ];
             let page: Page<T> = self.get(name, path, org, paging).await?;
             let got = page.results.len();
             items.extend(page.results);
@@ -279,7 +308,14 @@ impl Client {
         if let Some(org) = org {
             query.push((paths::TENANT_PARAM, org.to_owned()));
         }
-        self.read(&Read { name, method: Method::GET, path, query, body: None }).await
+        self.read(&Read {
+            name,
+            method: Method::GET,
+            path,
+            query,
+            body: None,
+        })
+        .await
     }
 
     async fn query<T: DeserializeOwned, B: Serialize>(
@@ -310,7 +346,9 @@ impl Client {
             };
             match failure {
                 Attempt::Fail(error) => return Err(error),
-                Attempt::Retry { error, .. } if attempt >= self.retry.attempts => return Err(error),
+                Attempt::Retry { error, .. } if attempt >= self.retry.attempts => {
+                    return Err(error)
+                }
                 Attempt::Retry { error, wait } => {
                     let delay = wait.unwrap_or_else(|| self.backoff(attempt));
                     tracing::debug!(attempt, ?delay, %error, "retrying a read");
@@ -333,9 +371,14 @@ impl Client {
             .header(paths::TOKEN_HEADER, self.token.expose())
             .query(&read.query);
         if let Some(body) = &read.body {
-            request = request.header("Content-Type", "application/json").body(body.clone());
+            request = request
+                .header("Content-Type", "application/json")
+                .body(body.clone());
         }
-        let response = request.send().await.map_err(|e| self.transport_failure(&e))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| self.transport_failure(&e))?;
         let status = response.status();
         let retry_after = retry_after(&response);
         let body = self.bounded_body(read, response).await?;
@@ -343,7 +386,10 @@ impl Client {
             return Err(status_failure(read.name, status, &body, retry_after));
         }
         serde_json::from_slice(&body).map_err(|e| Attempt::Retry {
-            error: Error::BadAnswer { request: read.name.to_owned(), reason: e.to_string() },
+            error: Error::BadAnswer {
+                request: read.name.to_owned(),
+                reason: e.to_string(),
+            },
             wait: None,
         })
     }
@@ -357,7 +403,10 @@ impl Client {
             "the connection was dropped".to_owned()
         };
         Attempt::Retry {
-            error: Error::Unreachable { server: self.server.to_string(), reason },
+            error: Error::Unreachable {
+                server: self.server.to_string(),
+                reason,
+            },
             wait: None,
         }
     }
@@ -373,12 +422,19 @@ impl Client {
                 limit_mib: self.max_answer_bytes.div_ceil(1024 * 1024),
             })
         };
-        if response.content_length().is_some_and(|n| n > self.max_answer_bytes as u64) {
+        if response
+            .content_length()
+            .is_some_and(|n| n > self.max_answer_bytes as u64)
+        {
             return Err(too_large());
         }
         let mut body = Vec::with_capacity(response.content_length().unwrap_or(0) as usize);
         let mut response = response;
-        while let Some(chunk) = response.chunk().await.map_err(|e| self.transport_failure(&e))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_failure(&e))?
+        {
             if body.len() + chunk.len() > self.max_answer_bytes {
                 return Err(too_large());
             }
@@ -389,20 +445,46 @@ impl Client {
 }
 
 fn retry_after(response: &reqwest::Response) -> Option<Duration> {
-    let seconds = response.headers().get("Retry-After")?.to_str().ok()?.trim().parse().ok()?;
+    let seconds = response
+        .headers()
+        .get("Retry-After")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
     Some(Duration::from_secs(u64::min(seconds, 60)))
 }
 
 fn status_failure(name: &str, status: StatusCode, body: &[u8], wait: Option<Duration>) -> Attempt {
-    let server_says = serde_json::from_slice::<ErrorBody>(body).map(|b| b.message).ok();
-    let detail = server_says.filter(|m| !m.is_empty()).map(|m| format!(": {m}")).unwrap_or_default();
-    let server_error = Error::Server { request: name.to_owned(), status: status.as_u16(), detail };
+    let server_says = serde_json::from_slice::<ErrorBody>(body)
+        .map(|b| b.message)
+        .ok();
+    let detail = server_says
+        .filter(|m| !m.is_empty())
+        .map(|m| format!(": {m}"))
+        .unwrap_or_default();
+    let server_error = Error::Server {
+        request: name.to_owned(),
+        status: status.as_u16(),
+        detail,
+    };
     match status {
         StatusCode::UNAUTHORIZED => Attempt::Fail(Error::TokenRejected),
-        StatusCode::FORBIDDEN => Attempt::Fail(Error::NoRights { what: name.to_owned() }),
-        StatusCode::NOT_FOUND => Attempt::Fail(Error::NotFound { what: name.to_owned() }),
-        StatusCode::TOO_MANY_REQUESTS => Attempt::Retry { error: server_error, wait },
-        s if s.is_server_error() => Attempt::Retry { error: server_error, wait: None },
+        StatusCode::FORBIDDEN => Attempt::Fail(Error::NoRights {
+            what: name.to_owned(),
+        }),
+        StatusCode::NOT_FOUND => Attempt::Fail(Error::NotFound {
+            what: name.to_owned(),
+        }),
+        StatusCode::TOO_MANY_REQUESTS => Attempt::Retry {
+            error: server_error,
+            wait,
+        },
+        s if s.is_server_error() => Attempt::Retry {
+            error: server_error,
+            wait: None,
+        },
         _ => Attempt::Fail(server_error),
     }
 }

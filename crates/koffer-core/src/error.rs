@@ -45,7 +45,9 @@ pub enum Error {
     )]
     NotSignedIn { server: String },
 
-    #[error("The access token has no rights on {what}. Ask your district's Relution administrator.")]
+    #[error(
+        "The access token has no rights on {what}. Ask your district's Relution administrator."
+    )]
     NoRights { what: String },
 
     #[error("The server has no {what}.")]
@@ -55,7 +57,11 @@ pub enum Error {
         "The server failed on {request} (HTTP {status}{detail}). Try again later; if it keeps \
          failing, tell the server's operator."
     )]
-    Server { request: String, status: u16, detail: String },
+    Server {
+        request: String,
+        status: u16,
+        detail: String,
+    },
 
     #[error(
         "The server's answer to {request} could not be read ({reason}). The server may run an \
@@ -82,7 +88,11 @@ pub enum Error {
         "The cache {path} was written by a newer version of Koffer (schema {found}, this version \
          knows up to {known}). Install the newer version, or use another --data-dir."
     )]
-    NewerDatabase { path: PathBuf, found: i64, known: i64 },
+    NewerDatabase {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
 
     #[error("The cache {path} could not be used: {reason}")]
     Store { path: PathBuf, reason: String },

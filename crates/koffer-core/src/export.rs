@@ -34,7 +34,11 @@ pub fn devices_csv(
 ) -> Result<u64> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(HEADER).map_err(csv_error)?;
-    let everything = DeviceQuery { limit: None, offset: 0, ..query.clone() };
+    let everything = DeviceQuery {
+        limit: None,
+        offset: 0,
+        ..query.clone()
+    };
     let mut written = 0;
     for_each_device(conn, &everything, now_ms, |row| {
         writer.write_record(csv_cells(&row)).map_err(csv_error)?;
@@ -53,7 +57,9 @@ fn csv_cells(row: &DeviceRow) -> [String; 13] {
         guarded(&row.serial),
         guarded(&row.model),
         guarded(&row.os_version),
-        row.battery_percent.map(|b| b.to_string()).unwrap_or_default(),
+        row.battery_percent
+            .map(|b| b.to_string())
+            .unwrap_or_default(),
         if row.supervised { "yes" } else { "no" }.to_owned(),
         guarded(row.user_login.as_deref().unwrap_or_default()),
         guarded(row.user_name.as_deref().unwrap_or_default()),
@@ -87,7 +93,15 @@ mod tests {
 
     #[test]
     fn cells_that_a_spreadsheet_would_run_as_formulas_are_quoted() {
-        assert_eq!(guarded("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")", "no formula injection");
-        assert_eq!(guarded("GSN-Koffer-1"), "GSN-Koffer-1", "ordinary names stay as they are");
+        assert_eq!(
+            guarded("=HYPERLINK(\"x\")"),
+            "'=HYPERLINK(\"x\")",
+            "no formula injection"
+        );
+        assert_eq!(
+            guarded("GSN-Koffer-1"),
+            "GSN-Koffer-1",
+            "ordinary names stay as they are"
+        );
     }
 }

@@ -5,8 +5,10 @@
 //! tests on a plain machine.
 
 pub mod client;
+pub mod device_detail;
 pub mod error;
 pub mod export;
+pub mod overview;
 pub mod profile;
 pub mod query;
 pub mod secrets;

@@ -45,10 +45,12 @@ impl Profile {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e.into()),
         };
-        serde_json::from_str(&text).map(Some).map_err(|e| Error::Store {
-            path,
-            reason: format!("{e}; sign in again to write it anew"),
-        })
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| Error::Store {
+                path,
+                reason: format!("{e}; sign in again to write it anew"),
+            })
     }
 
     /// Writes the profile atomically (temporary file, then rename).
@@ -56,9 +58,12 @@ impl Profile {
         let path = data_dir.join(PROFILE_FILE);
         let temporary = data_dir.join(format!("{PROFILE_FILE}.tmp"));
         let text = serde_json::to_string_pretty(self).expect("a profile serialises");
-        std::fs::write(&temporary, text).and_then(|()| std::fs::rename(&temporary, &path)).map_err(
-            |e| Error::DataDirNotWritable { path: data_dir.to_owned(), reason: e.to_string() },
-        )
+        std::fs::write(&temporary, text)
+            .and_then(|()| std::fs::rename(&temporary, &path))
+            .map_err(|e| Error::DataDirNotWritable {
+                path: data_dir.to_owned(),
+                reason: e.to_string(),
+            })
     }
 
     pub fn server_url(&self) -> Result<ServerUrl> {
@@ -75,7 +80,9 @@ impl Profile {
             return Ok(token);
         }
         let stored = self.credential_slot()?.load()?;
-        stored.ok_or_else(|| Error::NotSignedIn { server: self.server.clone() })
+        stored.ok_or_else(|| Error::NotSignedIn {
+            server: self.server.clone(),
+        })
     }
 }
 
@@ -115,15 +122,24 @@ mod tests {
 
         assert_eq!(Profile::load(dir.path()).unwrap(), Some(profile));
         let text = std::fs::read_to_string(dir.path().join(PROFILE_FILE)).unwrap();
-        assert!(!text.to_lowercase().contains("token"), "a token must never be in a file");
+        assert!(
+            !text.to_lowercase().contains("token"),
+            "a token must never be in a file"
+        );
     }
 
     #[test]
     fn two_profiles_of_one_server_get_separate_credential_slots() {
         let server = ServerUrl::parse("https://mdm.example.org").unwrap();
 
-        let (a, b) = (Profile::new(&server, "x", ""), Profile::new(&server, "x", ""));
+        let (a, b) = (
+            Profile::new(&server, "x", ""),
+            Profile::new(&server, "x", ""),
+        );
 
-        assert_ne!(a.account, b.account, "signing out of one must not sign out the other");
+        assert_ne!(
+            a.account, b.account,
+            "signing out of one must not sign out the other"
+        );
     }
 }

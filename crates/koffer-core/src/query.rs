@@ -28,8 +28,12 @@ pub struct DeviceQuery {
     pub compliance: Option<String>,
     /// Last contact more than this many days ago (or never).
     pub not_seen_for_days: Option<u32>,
+    /// Last contact within this many days.
+    pub seen_within_days: Option<u32>,
     /// Battery below this percentage.
     pub battery_below_percent: Option<u32>,
+    /// Battery at this percentage or more.
+    pub battery_at_least_percent: Option<u32>,
     pub sort: SortKey,
     pub descending: bool,
     pub limit: Option<u32>,
@@ -52,23 +56,25 @@ pub enum SortKey {
 
 impl SortKey {
     pub fn parse(text: &str) -> Result<SortKey> {
-        Ok(match text.to_ascii_lowercase().replace(['-', '_'], "").as_str() {
-            "name" => SortKey::Name,
-            "serial" => SortKey::Serial,
-            "model" => SortKey::Model,
-            "os" | "osversion" => SortKey::OsVersion,
-            "battery" => SortKey::Battery,
-            "lastcontact" => SortKey::LastContact,
-            "org" | "organisation" | "organization" => SortKey::Organisation,
-            "user" => SortKey::User,
-            "compliance" => SortKey::Compliance,
-            _ => {
-                return Err(Error::InvalidInput(format!(
-                    "Cannot sort by \"{text}\". Sort by name, serial, model, os, battery, \
+        Ok(
+            match text.to_ascii_lowercase().replace(['-', '_'], "").as_str() {
+                "name" => SortKey::Name,
+                "serial" => SortKey::Serial,
+                "model" => SortKey::Model,
+                "os" | "osversion" => SortKey::OsVersion,
+                "battery" => SortKey::Battery,
+                "lastcontact" => SortKey::LastContact,
+                "org" | "organisation" | "organization" => SortKey::Organisation,
+                "user" => SortKey::User,
+                "compliance" => SortKey::Compliance,
+                _ => {
+                    return Err(Error::InvalidInput(format!(
+                        "Cannot sort by \"{text}\". Sort by name, serial, model, os, battery, \
                      last-contact, org, user or compliance."
-                )))
-            }
-        })
+                    )))
+                }
+            },
+        )
     }
 
     fn column(self) -> &'static str {
@@ -87,7 +93,7 @@ impl SortKey {
 }
 
 /// One row of the inventory table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceRow {
     pub uuid: String,
@@ -102,9 +108,12 @@ pub struct DeviceRow {
     pub user_login: Option<String>,
     pub user_name: Option<String>,
     /// Unix ms.
+    #[ts(type = "number | null")]
     pub last_contact: Option<i64>,
     pub compliance: String,
+    #[ts(type = "number | null")]
     pub storage_total: Option<i64>,
+    #[ts(type = "number | null")]
     pub storage_free: Option<i64>,
 }
 
@@ -133,7 +142,10 @@ pub fn find_devices(conn: &Connection, query: &DeviceQuery, now_ms: i64) -> Resu
         rows.push(row);
         Ok(())
     })?;
-    Ok(DevicePage { rows, total: total as u64 })
+    Ok(DevicePage {
+        rows,
+        total: total as u64,
+    })
 }
 
 /// Calls `visit` for each matching device in order, without holding them all in memory.
@@ -161,7 +173,9 @@ pub fn for_each_device(
             serial: row.get(3)?,
             model: row.get(4)?,
             os_version: row.get(5)?,
-            battery_percent: row.get::<_, Option<f64>>(6)?.map(|b| (b * 100.0).round() as u32),
+            battery_percent: row
+                .get::<_, Option<f64>>(6)?
+                .map(|b| (b * 100.0).round() as u32),
             supervised: row.get(7)?,
             user_login: row.get(8)?,
             user_name: row.get(9)?,
@@ -180,7 +194,12 @@ pub fn where_clause(query: &DeviceQuery, now_ms: i64) -> Result<(String, Vec<Val
     let mut params: Vec<Value> = Vec::new();
     let text = |value: &str, params: &mut Vec<Value>| params.push(value.to_owned().into());
 
-    if let Some(search) = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    if let Some(search) = query
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         conditions.push(search_condition(search, &mut params));
     }
     if !query.organisations.is_empty() {
@@ -190,7 +209,10 @@ pub fn where_clause(query: &DeviceQuery, now_ms: i64) -> Result<(String, Vec<Val
                 WHERE uuid IN ({marks}) OR name COLLATE NOCASE IN ({marks}))"
         ));
         for _ in 0..2 {
-            query.organisations.iter().for_each(|o| text(o, &mut params));
+            query
+                .organisations
+                .iter()
+                .for_each(|o| text(o, &mut params));
         }
     }
     if let Some(group) = &query.group {
@@ -202,7 +224,12 @@ pub fn where_clause(query: &DeviceQuery, now_ms: i64) -> Result<(String, Vec<Val
         text(group, &mut params);
         text(group, &mut params);
     }
-    if let Some(os) = query.os_version.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    if let Some(os) = query
+        .os_version
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         conditions.push("(d.os_version = ? OR d.os_version LIKE ? ESCAPE '\\')".to_owned());
         text(os, &mut params);
         text(&format!("{}.%", escape_like(os)), &mut params);
@@ -219,8 +246,16 @@ pub fn where_clause(query: &DeviceQuery, now_ms: i64) -> Result<(String, Vec<Val
         conditions.push("(d.last_contact IS NULL OR d.last_contact < ?)".to_owned());
         params.push((now_ms - i64::from(days) * DAY_MS).into());
     }
+    if let Some(days) = query.seen_within_days {
+        conditions.push("d.last_contact >= ?".to_owned());
+        params.push((now_ms - i64::from(days) * DAY_MS).into());
+    }
     if let Some(percent) = query.battery_below_percent {
         conditions.push("d.battery < ?".to_owned());
+        params.push((f64::from(percent) / 100.0).into());
+    }
+    if let Some(percent) = query.battery_at_least_percent {
+        conditions.push("d.battery >= ?".to_owned());
         params.push((f64::from(percent) / 100.0).into());
     }
     Ok((conditions.join(" AND "), params))
@@ -239,15 +274,23 @@ fn search_condition(search: &str, params: &mut Vec<Value>) -> String {
         for _ in 0..5 {
             params.push(pattern.clone().into());
         }
-        let columns = ["d.name", "d.serial", "d.user_login", "d.user_name", "d.model"]
-            .map(|column| format!("{column} LIKE ? ESCAPE '\\'"))
-            .join(" OR ");
+        let columns = [
+            "d.name",
+            "d.serial",
+            "d.user_login",
+            "d.user_name",
+            "d.model",
+        ]
+        .map(|column| format!("{column} LIKE ? ESCAPE '\\'"))
+        .join(" OR ");
         format!("({columns})")
     }
 }
 
 fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 fn compliance_name(text: &str) -> Result<String> {
@@ -275,11 +318,17 @@ mod tests {
 
     #[test]
     fn long_search_text_uses_the_trigram_index_as_a_quoted_phrase() {
-        let query = DeviceQuery { search: Some("DM\"PX".into()), ..DeviceQuery::default() };
+        let query = DeviceQuery {
+            search: Some("DM\"PX".into()),
+            ..DeviceQuery::default()
+        };
 
         let (sql, params) = where_clause(&query, 0).unwrap();
 
-        assert!(sql.contains("devices_search MATCH"), "a scan would miss the latency target");
+        assert!(
+            sql.contains("devices_search MATCH"),
+            "a scan would miss the latency target"
+        );
         assert_eq!(
             params,
             [Value::Text("\"DM\"\"PX\"".into())],
@@ -289,13 +338,20 @@ mod tests {
 
     #[test]
     fn short_search_text_falls_back_to_escaped_like() {
-        let query = DeviceQuery { search: Some("7%".into()), ..DeviceQuery::default() };
+        let query = DeviceQuery {
+            search: Some("7%".into()),
+            ..DeviceQuery::default()
+        };
 
         let (sql, params) = where_clause(&query, 0).unwrap();
 
         assert!(sql.contains("LIKE"), "trigrams need three characters");
         assert_eq!(params.len(), 5, "one pattern per searched column: {sql}");
-        assert_eq!(params[0], Value::Text("%7\\%%".into()), "a % typed must match only a %");
+        assert_eq!(
+            params[0],
+            Value::Text("%7\\%%".into()),
+            "a % typed must match only a %"
+        );
     }
 
     #[test]
@@ -311,7 +367,11 @@ mod tests {
 
         let (sql, params) = where_clause(&query, 10 * DAY_MS).unwrap();
 
-        assert_eq!(sql.matches(" AND ").count(), 5, "every filter narrows: {sql}");
+        assert_eq!(
+            sql.matches(" AND ").count(),
+            5,
+            "every filter narrows: {sql}"
+        );
         assert_eq!(
             params,
             [
@@ -328,17 +388,31 @@ mod tests {
 
     #[test]
     fn an_unknown_compliance_state_says_which_ones_exist() {
-        let query = DeviceQuery { compliance: Some("green".into()), ..DeviceQuery::default() };
+        let query = DeviceQuery {
+            compliance: Some("green".into()),
+            ..DeviceQuery::default()
+        };
 
         let error = where_clause(&query, 0).unwrap_err();
 
-        assert!(error.to_string().contains("compliant, non-compliant or unknown"), "{error}");
+        assert!(
+            error
+                .to_string()
+                .contains("compliant, non-compliant or unknown"),
+            "{error}"
+        );
     }
 
     #[test]
     fn sort_keys_parse_from_what_people_type() {
-        assert_eq!(SortKey::parse("last-contact").unwrap(), SortKey::LastContact);
+        assert_eq!(
+            SortKey::parse("last-contact").unwrap(),
+            SortKey::LastContact
+        );
         assert_eq!(SortKey::parse("OS").unwrap(), SortKey::OsVersion);
-        assert!(SortKey::parse("colour").is_err(), "an unknown key must be refused");
+        assert!(
+            SortKey::parse("colour").is_err(),
+            "an unknown key must be refused"
+        );
     }
 }

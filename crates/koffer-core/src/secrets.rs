@@ -29,7 +29,9 @@ impl AccessToken {
 
     /// The token from KOFFER_TOKEN, if that is set and not empty.
     pub fn from_env() -> Option<AccessToken> {
-        std::env::var(TOKEN_ENV).ok().and_then(|text| AccessToken::new(&text).ok())
+        std::env::var(TOKEN_ENV)
+            .ok()
+            .and_then(|text| AccessToken::new(&text).ok())
     }
 
     /// The secret itself, for the request header only.
@@ -78,7 +80,9 @@ impl CredentialSlot {
 }
 
 fn store_error(error: keyring::Error) -> Error {
-    Error::CredentialStore { reason: error.to_string() }
+    Error::CredentialStore {
+        reason: error.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -91,13 +95,19 @@ mod tests {
 
         let shown = format!("{token:?}");
 
-        assert!(!shown.contains("s3cr3t"), "a logged token would leak: {shown}");
+        assert!(
+            !shown.contains("s3cr3t"),
+            "a logged token would leak: {shown}"
+        );
     }
 
     #[test]
     fn empty_tokens_are_refused_with_where_to_get_one() {
         let error = AccessToken::new("  \n").unwrap_err();
 
-        assert!(error.to_string().contains("Profile → Access Token"), "{error}");
+        assert!(
+            error.to_string().contains("Profile → Access Token"),
+            "{error}"
+        );
     }
 }

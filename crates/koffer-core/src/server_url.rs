@@ -73,13 +73,24 @@ mod tests {
     fn https_addresses_are_accepted_without_trailing_slash() {
         let url = ServerUrl::parse(" https://mdm.example.org/ ").unwrap();
 
-        assert_eq!(url.as_str(), "https://mdm.example.org", "paths are joined onto it");
+        assert_eq!(
+            url.as_str(),
+            "https://mdm.example.org",
+            "paths are joined onto it"
+        );
     }
 
     #[test]
     fn plain_http_is_accepted_only_on_loopback() {
-        for ok in ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9"] {
-            assert!(ServerUrl::parse(ok).is_ok(), "{ok} is this machine, the emulator's place");
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:9",
+        ] {
+            assert!(
+                ServerUrl::parse(ok).is_ok(),
+                "{ok} is this machine, the emulator's place"
+            );
         }
 
         let refused = ServerUrl::parse("http://mdm.example.org").unwrap_err();

@@ -29,7 +29,12 @@ fn replace_groups(tx: &Transaction<'_>, org: &str, groups: &[DeviceGroup]) -> Re
         "INSERT OR REPLACE INTO device_groups (uuid, org_uuid, name, kind) VALUES (?1, ?2, ?3, ?4)",
     )?;
     for group in groups {
-        insert.execute(params![group.uuid, org, group.name, group_kind_name(group.kind)])?;
+        insert.execute(params![
+            group.uuid,
+            org,
+            group.name,
+            group_kind_name(group.kind)
+        ])?;
     }
     Ok(())
 }
@@ -48,7 +53,13 @@ fn replace_classes(tx: &Transaction<'_>, org: &str, classes: &[SchoolClass]) -> 
         class.execute(params![c.uuid, org, c.name, c.case_group_uuid])?;
         let members = c.teachers.iter().map(|m| ("teacher", m));
         for (role, m) in members.chain(c.students.iter().map(|m| ("student", m))) {
-            member.execute(params![c.uuid, m.login, m.display_name, role, m.device_uuid])?;
+            member.execute(params![
+                c.uuid,
+                m.login,
+                m.display_name,
+                role,
+                m.device_uuid
+            ])?;
         }
     }
     Ok(())

@@ -78,7 +78,14 @@ pub fn upsert(tx: &Transaction<'_>, pass: i64, records: &[DeviceRecord]) -> Resu
         clear_apps.execute([&d.uuid])?;
         for a in &record.apps {
             let size = a.size_bytes.map(|b| b as i64);
-            app.execute(params![d.uuid, a.bundle_id, a.name, a.version, a.managed, size])?;
+            app.execute(params![
+                d.uuid,
+                a.bundle_id,
+                a.name,
+                a.version,
+                a.managed,
+                size
+            ])?;
         }
         clear_groups.execute([&d.uuid])?;
         for group in &d.group_uuids {
@@ -117,9 +124,11 @@ pub fn modification_times(conn: &Connection, org: &str) -> Result<HashMap<String
 
 pub fn count(conn: &Connection, org: Option<&str>) -> Result<u64> {
     let count: i64 = match org {
-        Some(org) => {
-            conn.query_row("SELECT count(*) FROM devices WHERE org_uuid = ?1", [org], |r| r.get(0))?
-        }
+        Some(org) => conn.query_row(
+            "SELECT count(*) FROM devices WHERE org_uuid = ?1",
+            [org],
+            |r| r.get(0),
+        )?,
         None => conn.query_row("SELECT count(*) FROM devices", [], |r| r.get(0))?,
     };
     Ok(count as u64)
@@ -150,7 +159,9 @@ pub fn millis(time: DateTime<Utc>) -> i64 {
 
 /// The OS version as a number that sorts like versions do: "17.10.1" → 17_010_001.
 pub fn os_sort_key(version: &str) -> i64 {
-    let mut parts = version.split('.').map(|p| p.trim().parse::<i64>().unwrap_or(0));
+    let mut parts = version
+        .split('.')
+        .map(|p| p.trim().parse::<i64>().unwrap_or(0));
     let mut part = || parts.next().unwrap_or(0).clamp(0, 999);
     part() * 1_000_000 + part() * 1_000 + part()
 }
@@ -161,8 +172,15 @@ mod tests {
 
     #[test]
     fn os_versions_sort_as_numbers_not_text() {
-        assert!(os_sort_key("17.10") > os_sort_key("17.5.1"), "17.10 is newer than 17.5.1");
+        assert!(
+            os_sort_key("17.10") > os_sort_key("17.5.1"),
+            "17.10 is newer than 17.5.1"
+        );
         assert_eq!(os_sort_key("18"), 18_000_000, "missing parts count as zero");
-        assert_eq!(os_sort_key("beta"), 0, "garbage sorts first instead of failing");
+        assert_eq!(
+            os_sort_key("beta"),
+            0,
+            "garbage sorts first instead of failing"
+        );
     }
 }

@@ -23,7 +23,11 @@ fn apply(conn: &mut Connection, path: &Path, migrations: &[&str]) -> Result<()> 
     let known = migrations.len() as i64;
     let found: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
     if found > known {
-        return Err(Error::NewerDatabase { path: path.to_owned(), found, known });
+        return Err(Error::NewerDatabase {
+            path: path.to_owned(),
+            found,
+            known,
+        });
     }
     if found == known {
         return Ok(());
@@ -42,7 +46,8 @@ mod tests {
     use super::*;
 
     fn version(conn: &Connection) -> i64 {
-        conn.pragma_query_value(None, "user_version", |row| row.get(0)).unwrap()
+        conn.pragma_query_value(None, "user_version", |row| row.get(0))
+            .unwrap()
     }
 
     #[test]
@@ -53,7 +58,11 @@ mod tests {
 
         run(&mut conn, &path).unwrap();
 
-        assert_eq!(version(&conn), SCHEMA_VERSION, "user_version gates later opens");
+        assert_eq!(
+            version(&conn),
+            SCHEMA_VERSION,
+            "user_version gates later opens"
+        );
     }
 
     #[test]
@@ -63,7 +72,12 @@ mod tests {
         let mut conn = Connection::open(&path).unwrap();
         apply(&mut conn, &path, &["CREATE TABLE a (x);"]).unwrap();
 
-        apply(&mut conn, &path, &["CREATE TABLE a (x);", "CREATE TABLE b (y);"]).unwrap();
+        apply(
+            &mut conn,
+            &path,
+            &["CREATE TABLE a (x);", "CREATE TABLE b (y);"],
+        )
+        .unwrap();
 
         assert_eq!(version(&conn), 2, "the first migration must not run twice");
     }
@@ -75,14 +89,29 @@ mod tests {
         let mut conn = Connection::open(&path).unwrap();
         apply(&mut conn, &path, &["CREATE TABLE a (x);"]).unwrap();
 
-        let failed = apply(&mut conn, &path, &["CREATE TABLE a (x);", "CREATE TABLE b (y); nope"]);
+        let failed = apply(
+            &mut conn,
+            &path,
+            &["CREATE TABLE a (x);", "CREATE TABLE b (y); nope"],
+        );
 
         assert!(failed.is_err());
-        assert_eq!(version(&conn), 1, "a half-applied schema would be worse than an old one");
+        assert_eq!(
+            version(&conn),
+            1,
+            "a half-applied schema would be worse than an old one"
+        );
         let b_exists: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'b'", [], |r| r.get(0))
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'b'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
-        assert_eq!(b_exists, 0, "the failed migration's first statement must be rolled back");
+        assert_eq!(
+            b_exists, 0,
+            "the failed migration's first statement must be rolled back"
+        );
     }
 
     #[test]
@@ -90,7 +119,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.sqlite3");
         let mut conn = Connection::open(&path).unwrap();
-        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
 
         let error = run(&mut conn, &path).unwrap_err();
 

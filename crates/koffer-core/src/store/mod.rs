@@ -41,10 +41,14 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let mut conn = Connection::open_with_flags(path, flags).map_err(|e| store_error(path, e))?;
+        let mut conn =
+            Connection::open_with_flags(path, flags).map_err(|e| store_error(path, e))?;
         configure(&conn).map_err(|e| store_error(path, e))?;
         migrations::run(&mut conn, path)?;
-        Ok(Store { conn, path: path.to_owned() })
+        Ok(Store {
+            conn,
+            path: path.to_owned(),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -53,7 +57,9 @@ impl Store {
 
     /// Runs `work` in one IMMEDIATE transaction: all of it lands, or none of it.
     pub fn with_tx<T>(&mut self, work: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = work(&tx)?;
         tx.commit()?;
         Ok(value)
@@ -90,5 +96,8 @@ fn ensure_writable_dir(dir: &Path) -> Result<()> {
 }
 
 fn store_error(path: &Path, error: rusqlite::Error) -> Error {
-    Error::Store { path: path.to_owned(), reason: error.to_string() }
+    Error::Store {
+        path: path.to_owned(),
+        reason: error.to_string(),
+    }
 }

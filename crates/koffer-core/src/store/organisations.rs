@@ -14,7 +14,12 @@ pub fn replace_all(tx: &Transaction<'_>, organisations: &[Organization]) -> Resu
              parent_uuid = excluded.parent_uuid",
     )?;
     for org in organisations {
-        upsert.execute(params![org.uuid, org.name, kind_name(org.kind), org.parent_uuid])?;
+        upsert.execute(params![
+            org.uuid,
+            org.name,
+            kind_name(org.kind),
+            org.parent_uuid
+        ])?;
     }
     let keep: Vec<&str> = organisations.iter().map(|o| o.uuid.as_str()).collect();
     let mut existing = tx.prepare_cached("SELECT uuid FROM organisations")?;

@@ -44,7 +44,10 @@ pub fn get(conn: &Connection, org: &str) -> Result<SyncStatus> {
             },
         )
         .optional()?;
-    Ok(status.unwrap_or_else(|| SyncStatus { org_uuid: org.to_owned(), ..SyncStatus::default() }))
+    Ok(status.unwrap_or_else(|| SyncStatus {
+        org_uuid: org.to_owned(),
+        ..SyncStatus::default()
+    }))
 }
 
 pub fn put(tx: &Transaction<'_>, status: &SyncStatus) -> Result<()> {

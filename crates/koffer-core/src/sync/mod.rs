@@ -38,16 +38,31 @@ pub struct SyncOptions {
 
 impl Default for SyncOptions {
     fn default() -> Self {
-        SyncOptions { full: false, full_after: Duration::from_secs(24 * 3600), only: Vec::new() }
+        SyncOptions {
+            full: false,
+            full_after: Duration::from_secs(24 * 3600),
+            only: Vec::new(),
+        }
     }
 }
 
 /// What the sync reports while it runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Progress {
-    Started { org: String, name: String, full: bool },
-    Devices { org: String, done: u64, total: u64 },
-    Finished { org: String, error: Option<String> },
+    Started {
+        org: String,
+        name: String,
+        full: bool,
+    },
+    Devices {
+        org: String,
+        done: u64,
+        total: u64,
+    },
+    Finished {
+        org: String,
+        error: Option<String>,
+    },
 }
 
 /// How one organisation's sync ended.
@@ -72,7 +87,9 @@ pub struct SyncReport {
 
 impl SyncReport {
     pub fn failures(&self) -> impl Iterator<Item = (&Organization, &Error)> {
-        self.orgs.iter().filter_map(|o| o.result.as_ref().err().map(|e| (&o.org, e)))
+        self.orgs
+            .iter()
+            .filter_map(|o| o.result.as_ref().err().map(|e| (&o.org, e)))
     }
 }
 
@@ -106,7 +123,8 @@ pub async fn sync(
     let mut report = SyncReport { orgs: Vec::new() };
     for org in chosen {
         let outcome = sync_org(&client, store, org, rules, progress).await;
-        let token_rejected = matches!(&outcome.result, Err(e) if e.code() == ErrorCode::TokenRejected);
+        let token_rejected =
+            matches!(&outcome.result, Err(e) if e.code() == ErrorCode::TokenRejected);
         report.orgs.push(outcome);
         if token_rejected {
             break;
@@ -149,17 +167,30 @@ async fn sync_org(
     let pass = result.map(|status| (plan::choose_pass(&status, now, rules), status));
     let (pass, status) = match pass {
         Ok(chosen) => chosen,
-        Err(error) => return OrgOutcome { org, full: false, result: Err(error) },
+        Err(error) => {
+            return OrgOutcome {
+                org,
+                full: false,
+                result: Err(error),
+            }
+        }
     };
     let full = matches!(pass, OrgPass::Full { .. });
-    progress(&Progress::Started { org: org.uuid.clone(), name: org.name.clone(), full });
+    progress(&Progress::Started {
+        org: org.uuid.clone(),
+        name: org.name.clone(),
+        full,
+    });
 
     let result = run_pass(client, store, &org.uuid, pass, status, now, progress).await;
     if let Err(error) = &result {
         record_failure(store, &org.uuid, error);
     }
     let error = result.as_ref().err().map(ToString::to_string);
-    progress(&Progress::Finished { org: org.uuid.clone(), error });
+    progress(&Progress::Finished {
+        org: org.uuid.clone(),
+        error,
+    });
     OrgOutcome { org, full, result }
 }
 
@@ -182,7 +213,9 @@ async fn run_pass(
         OrgPass::Full { pass, offset } => {
             full_pass(client, store, org, pass, offset, status, progress).await
         }
-        OrgPass::Changes { since } => changes_pass(client, store, org, since, status, progress).await,
+        OrgPass::Changes { since } => {
+            changes_pass(client, store, org, since, status, progress).await
+        }
     }
 }
 
@@ -193,7 +226,12 @@ async fn fetch_catalog(client: &Client, org: &str) -> Result<OrgCatalog> {
         client.policies(org),
         client.catalog_apps(org),
     )?;
-    Ok(OrgCatalog { groups, classes, policies, apps })
+    Ok(OrgCatalog {
+        groups,
+        classes,
+        policies,
+        apps,
+    })
 }
 
 async fn full_pass(
@@ -227,7 +265,11 @@ async fn full_pass(
 
     let removed = finish_full_pass(store, org, pass, status)?;
     let total = devices::count(store.conn(), Some(org))?;
-    Ok(OrgSummary { written, removed, total })
+    Ok(OrgSummary {
+        written,
+        removed,
+        total,
+    })
 }
 
 fn write_batch(
@@ -244,7 +286,12 @@ fn write_batch(
     })
 }
 
-fn finish_full_pass(store: &mut Store, org: &str, pass: i64, mut status: SyncStatus) -> Result<u64> {
+fn finish_full_pass(
+    store: &mut Store,
+    org: &str,
+    pass: i64,
+    mut status: SyncStatus,
+) -> Result<u64> {
     let now = Utc::now().timestamp_millis();
     store.with_tx(|tx| {
         let removed = devices::delete_unseen(tx, org, pass)?;
@@ -264,7 +311,11 @@ fn finish_full_pass(store: &mut Store, org: &str, pass: i64, mut status: SyncSta
 }
 
 /// Fetches pages of devices with their apps from `offset` on, a few pages ahead of the writer.
-fn fetch_pages_ahead(client: Arc<Client>, org: String, offset: u64) -> mpsc::Receiver<Result<Batch>> {
+fn fetch_pages_ahead(
+    client: Arc<Client>,
+    org: String,
+    offset: u64,
+) -> mpsc::Receiver<Result<Batch>> {
     let (sender, receiver) = mpsc::channel(PAGES_AHEAD);
     tokio::spawn(async move {
         let mut offset = offset;
@@ -292,10 +343,16 @@ async fn fetch_batch(
     filter: Option<Filter>,
 ) -> Result<Batch> {
     let page = client.device_page(org, offset, filter).await?;
-    let total = page.nonpaged_count.unwrap_or(offset + page.results.len() as u64);
+    let total = page
+        .nonpaged_count
+        .unwrap_or(offset + page.results.len() as u64);
     let next_offset = offset + page.results.len() as u64;
     let records = with_apps(client, org, page.results).await?;
-    Ok(Batch { records, next_offset, total })
+    Ok(Batch {
+        records,
+        next_offset,
+        total,
+    })
 }
 
 async fn with_apps(client: &Client, org: &str, devices: Vec<Device>) -> Result<Vec<DeviceRecord>> {
@@ -307,7 +364,10 @@ async fn with_apps(client: &Client, org: &str, devices: Vec<Device>) -> Result<V
         .map(|device| {
             let start = apps.partition_point(|a| a.device_uuid.as_deref() < Some(&device.uuid));
             let end = apps.partition_point(|a| a.device_uuid.as_deref() <= Some(&device.uuid));
-            DeviceRecord { apps: apps[start..end].to_vec(), device }
+            DeviceRecord {
+                apps: apps[start..end].to_vec(),
+                device,
+            }
         })
         .collect();
     Ok(records)
@@ -322,7 +382,12 @@ async fn changes_pass(
     progress: ProgressFn<'_>,
 ) -> Result<OrgSummary> {
     let since_time = chrono::DateTime::from_timestamp_millis(since).unwrap_or_default();
-    let changed = fetch_all_matching(client, org, Filter::since(paths::device_field::MODIFICATION_DATE, since_time)).await?;
+    let changed = fetch_all_matching(
+        client,
+        org,
+        Filter::since(paths::device_field::MODIFICATION_DATE, since_time),
+    )
+    .await?;
     let just_fetched: HashSet<String> = changed.iter().map(|r| r.device.uuid.clone()).collect();
     write_batch(store, 0, &changed, &status)?;
 
@@ -353,11 +418,19 @@ async fn changes_pass(
         done: status.devices_done,
         total: status.devices_total,
     });
-    Ok(OrgSummary { written, removed, total: stubs.len() as u64 })
+    Ok(OrgSummary {
+        written,
+        removed,
+        total: stubs.len() as u64,
+    })
 }
 
 /// Every device matching `filter`, with apps, page by page.
-async fn fetch_all_matching(client: &Client, org: &str, filter: Filter) -> Result<Vec<DeviceRecord>> {
+async fn fetch_all_matching(
+    client: &Client,
+    org: &str,
+    filter: Filter,
+) -> Result<Vec<DeviceRecord>> {
     let mut records = Vec::new();
     loop {
         let batch = fetch_batch(client, org, records.len() as u64, Some(filter.clone())).await?;

@@ -31,12 +31,20 @@ pub struct PassRules {
 /// killed sync loses at most the batch it was writing.
 pub fn choose_pass(status: &SyncStatus, now_ms: i64, rules: PassRules) -> OrgPass {
     if let Some(offset) = status.pass_offset {
-        return OrgPass::Full { pass: status.pass, offset };
+        return OrgPass::Full {
+            pass: status.pass,
+            offset,
+        };
     }
-    let full_is_old = status.last_full.is_none_or(|last| now_ms - last >= rules.full_after_ms);
+    let full_is_old = status
+        .last_full
+        .is_none_or(|last| now_ms - last >= rules.full_after_ms);
     match status.watermark {
         Some(since) if !rules.force_full && !full_is_old => OrgPass::Changes { since },
-        _ => OrgPass::Full { pass: status.pass + 1, offset: 0 },
+        _ => OrgPass::Full {
+            pass: status.pass + 1,
+            offset: 0,
+        },
     }
 }
 
@@ -61,12 +69,17 @@ pub fn reconcile(
         .iter()
         .filter(|stub| !just_fetched.contains(&stub.uuid))
         .filter(|stub| {
-            cached.get(&stub.uuid).is_none_or(|&ms| ms < stub.modification_date.timestamp_millis())
+            cached
+                .get(&stub.uuid)
+                .is_none_or(|&ms| ms < stub.modification_date.timestamp_millis())
         })
         .map(|stub| stub.uuid.clone())
         .collect();
-    let mut delete: Vec<String> =
-        cached.keys().filter(|uuid| !on_server.contains(uuid.as_str())).cloned().collect();
+    let mut delete: Vec<String> = cached
+        .keys()
+        .filter(|uuid| !on_server.contains(uuid.as_str()))
+        .cloned()
+        .collect();
     fetch.sort();
     delete.sort();
     Reconcile { fetch, delete }
@@ -74,7 +87,10 @@ pub fn reconcile(
 
 /// The newest modification time the server listed: where the next changes pass starts.
 pub fn watermark(server: &[DeviceStub]) -> Option<i64> {
-    server.iter().map(|s| s.modification_date.timestamp_millis()).max()
+    server
+        .iter()
+        .map(|s| s.modification_date.timestamp_millis())
+        .max()
 }
 
 #[cfg(test)]
@@ -84,7 +100,10 @@ mod tests {
     use super::*;
 
     const DAY: i64 = 24 * 3600 * 1000;
-    const RULES: PassRules = PassRules { force_full: false, full_after_ms: DAY };
+    const RULES: PassRules = PassRules {
+        force_full: false,
+        full_after_ms: DAY,
+    };
 
     fn stub(uuid: &str, ms: i64) -> DeviceStub {
         DeviceStub {
@@ -106,18 +125,36 @@ mod tests {
     fn a_never_synced_organisation_gets_its_first_full_pass() {
         let pass = choose_pass(&SyncStatus::default(), 1_000, RULES);
 
-        assert_eq!(pass, OrgPass::Full { pass: 1, offset: 0 }, "nothing cached to diff against");
+        assert_eq!(
+            pass,
+            OrgPass::Full { pass: 1, offset: 0 },
+            "nothing cached to diff against"
+        );
     }
 
     #[test]
     fn an_interrupted_full_pass_resumes_at_its_committed_offset() {
-        let status = SyncStatus { pass: 4, pass_offset: Some(3000), ..synced_at(0) };
+        let status = SyncStatus {
+            pass: 4,
+            pass_offset: Some(3000),
+            ..synced_at(0)
+        };
 
-        let pass = choose_pass(&status, 10, PassRules { force_full: true, ..RULES });
+        let pass = choose_pass(
+            &status,
+            10,
+            PassRules {
+                force_full: true,
+                ..RULES
+            },
+        );
 
         assert_eq!(
             pass,
-            OrgPass::Full { pass: 4, offset: 3000 },
+            OrgPass::Full {
+                pass: 4,
+                offset: 3000
+            },
             "a killed sync must lose at most the batch in flight, even when a full pass is asked"
         );
     }
@@ -126,27 +163,55 @@ mod tests {
     fn a_recent_full_pass_means_only_changes_are_fetched() {
         let pass = choose_pass(&synced_at(1_000), 1_000 + DAY - 1, RULES);
 
-        assert_eq!(pass, OrgPass::Changes { since: 995 }, "changes start at the watermark");
+        assert_eq!(
+            pass,
+            OrgPass::Changes { since: 995 },
+            "changes start at the watermark"
+        );
     }
 
     #[test]
     fn an_old_full_pass_or_the_users_wish_makes_the_next_one_full() {
         let old = choose_pass(&synced_at(1_000), 1_000 + DAY, RULES);
-        let asked = choose_pass(&synced_at(1_000), 1_001, PassRules { force_full: true, ..RULES });
+        let asked = choose_pass(
+            &synced_at(1_000),
+            1_001,
+            PassRules {
+                force_full: true,
+                ..RULES
+            },
+        );
 
-        assert_eq!(old, OrgPass::Full { pass: 4, offset: 0 }, "reconcile after the set age");
-        assert_eq!(asked, OrgPass::Full { pass: 4, offset: 0 }, "sync --full forces a pass");
+        assert_eq!(
+            old,
+            OrgPass::Full { pass: 4, offset: 0 },
+            "reconcile after the set age"
+        );
+        assert_eq!(
+            asked,
+            OrgPass::Full { pass: 4, offset: 0 },
+            "sync --full forces a pass"
+        );
     }
 
     #[test]
     fn reconcile_fetches_new_and_newer_devices_and_deletes_removed_ones() {
         let cached = HashMap::from([("a".into(), 10), ("b".into(), 10), ("gone".into(), 10)]);
-        let server = [stub("a", 10), stub("b", 20), stub("new", 5), stub("fresh", 30)];
+        let server = [
+            stub("a", 10),
+            stub("b", 20),
+            stub("new", 5),
+            stub("fresh", 30),
+        ];
         let just_fetched = HashSet::from(["fresh".to_owned()]);
 
         let plan = reconcile(&cached, &server, &just_fetched);
 
-        assert_eq!(plan.fetch, ["b", "new"], "b changed, new is missing; fresh was just fetched");
+        assert_eq!(
+            plan.fetch,
+            ["b", "new"],
+            "b changed, new is missing; fresh was just fetched"
+        );
         assert_eq!(plan.delete, ["gone"], "the server no longer has it");
     }
 
@@ -156,12 +221,20 @@ mod tests {
 
         let plan = reconcile(&cached, &[stub("a", 10)], &HashSet::new());
 
-        assert_eq!(plan, Reconcile::default(), "an unchanged organisation must cost no writes");
+        assert_eq!(
+            plan,
+            Reconcile::default(),
+            "an unchanged organisation must cost no writes"
+        );
     }
 
     #[test]
     fn the_watermark_is_the_newest_listed_modification() {
         assert_eq!(watermark(&[stub("a", 7), stub("b", 9)]), Some(9));
-        assert_eq!(watermark(&[]), None, "an empty organisation has no watermark yet");
+        assert_eq!(
+            watermark(&[]),
+            None,
+            "an empty organisation has no watermark yet"
+        );
     }
 }

@@ -1,0 +1,182 @@
+//! `koffer-bench`: the performance figures of DESIGN.md, measured in one run.
+//!
+//! Starts the emulator (`koffer-sim`, built next to this binary) with a district of devices and
+//! measures: (a) the store floor, writing the same devices and apps straight into a fresh
+//! cache; (b) a first full sync over loopback HTTP; (c) a re-sync after 1% of the devices
+//! changed; (d) search and filter latency over a larger cache; (e) the sync's peak memory.
+
+mod queries;
+mod sim;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use koffer_core::client::Client;
+use koffer_core::secrets::AccessToken;
+use koffer_core::server_url::ServerUrl;
+use koffer_core::store::devices::{self, DeviceRecord};
+use koffer_core::store::{organisations, Store};
+use koffer_core::sync::{self, SyncOptions};
+
+#[derive(Debug, Parser)]
+struct Options {
+    /// Devices the emulator serves (over all schools).
+    #[arg(long, default_value_t = 50_000)]
+    devices: usize,
+    /// Schools the devices are spread over.
+    #[arg(long, default_value_t = 8)]
+    schools: usize,
+    /// Devices in the cache that search and filters run over.
+    #[arg(long, default_value_t = 200_000)]
+    query_devices: usize,
+    /// Times each query runs.
+    #[arg(long, default_value_t = 25)]
+    runs: usize,
+}
+
+#[derive(Debug)]
+struct Figures {
+    floor: Duration,
+    full_sync: Duration,
+    resync: Duration,
+    resync_written: u64,
+    search: queries::Latency,
+    peak_sync_rss_mib: f64,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let options = Options::parse();
+    let emulator = sim::Emulator::start(options.devices, options.schools)?;
+    let client = Arc::new(Client::new(
+        ServerUrl::parse(&emulator.url)?,
+        AccessToken::new(&emulator.district_token)?,
+    )?);
+    let work = tempfile::tempdir()?;
+    eprintln!(
+        "emulator at {} with {} devices",
+        emulator.url, options.devices
+    );
+
+    let (full_sync, peak_sync_rss_mib) = measure_full_sync(&client, work.path()).await?;
+    let records = sim::fetch_everything(&client).await?;
+    let floor = measure_store_floor(&client, &records, &work.path().join("floor.sqlite3")).await?;
+    emulator.change_one_percent().await?;
+    let (resync, resync_written) = measure_resync(&client, work.path()).await?;
+    let orgs = client.organizations().await?;
+    let search = queries::measure(
+        &orgs,
+        &records,
+        options.query_devices,
+        options.runs,
+        work.path(),
+    )?;
+
+    print_table(&Figures {
+        floor,
+        full_sync,
+        resync,
+        resync_written,
+        search,
+        peak_sync_rss_mib,
+    });
+    Ok(())
+}
+
+async fn measure_full_sync(client: &Arc<Client>, dir: &Path) -> anyhow::Result<(Duration, f64)> {
+    let mut store = Store::open(&dir.join("sync.sqlite3"))?;
+    sim::reset_peak_rss();
+    let started = Instant::now();
+
+    let report = sync::sync(client.clone(), &mut store, &full(), &|_| {}).await?;
+
+    let elapsed = started.elapsed();
+    anyhow::ensure!(
+        report.failures().count() == 0,
+        "the full sync failed: {report:?}"
+    );
+    eprintln!(
+        "full sync: {} devices in {elapsed:?}",
+        devices::count(store.conn(), None)?
+    );
+    Ok((elapsed, sim::peak_rss_mib()))
+}
+
+async fn measure_store_floor(
+    client: &Client,
+    records: &[DeviceRecord],
+    path: &Path,
+) -> anyhow::Result<Duration> {
+    let mut store = Store::open(path)?;
+    let orgs = client.organizations().await?;
+    store.with_tx(|tx| organisations::replace_all(tx, &orgs))?;
+    let started = Instant::now();
+
+    for batch in records.chunks(koffer_core::client::DEVICE_PAGE as usize) {
+        store.with_tx(|tx| devices::upsert(tx, 1, batch))?;
+    }
+
+    let elapsed = started.elapsed();
+    eprintln!("store floor: {} devices in {elapsed:?}", records.len());
+    Ok(elapsed)
+}
+
+async fn measure_resync(client: &Arc<Client>, dir: &Path) -> anyhow::Result<(Duration, u64)> {
+    let mut store = Store::open(&dir.join("sync.sqlite3"))?;
+    let started = Instant::now();
+
+    let report = sync::sync(client.clone(), &mut store, &SyncOptions::default(), &|_| {}).await?;
+
+    let elapsed = started.elapsed();
+    anyhow::ensure!(
+        report.failures().count() == 0,
+        "the re-sync failed: {report:?}"
+    );
+    let written = report
+        .orgs
+        .iter()
+        .filter_map(|o| o.result.as_ref().ok())
+        .map(|s| s.written);
+    Ok((elapsed, written.sum()))
+}
+
+fn full() -> SyncOptions {
+    SyncOptions {
+        full: true,
+        ..SyncOptions::default()
+    }
+}
+
+fn print_table(f: &Figures) {
+    let ms = |d: Duration| format!("{:.0} ms", d.as_secs_f64() * 1000.0);
+    let ratio = f.full_sync.as_secs_f64() / f.floor.as_secs_f64();
+    println!("| measure | figure | target |");
+    println!("|---|---|---|");
+    println!(
+        "| (a) store floor: same devices and apps written in bulk | {} | reference |",
+        ms(f.floor)
+    );
+    println!(
+        "| (b) first full sync over loopback HTTP | {} | |",
+        ms(f.full_sync)
+    );
+    println!("| (b)/(a) | {ratio:.2} | ≤ 2.0 |");
+    println!(
+        "| (c) re-sync, 1% changed ({} devices written) | {} | < 1000 ms |",
+        f.resync_written,
+        ms(f.resync)
+    );
+    println!(
+        "| (d) search/filter over {} devices: median / max | {:.2} ms / {:.2} ms | < 10 ms / < 50 ms |",
+        f.search.devices, f.search.median_ms, f.search.max_ms
+    );
+    println!(
+        "| (e) peak memory (RSS) of the sync process | {:.0} MiB | |",
+        f.peak_sync_rss_mib
+    );
+    for (name, median, max) in &f.search.per_query {
+        println!("| query: {name} | {median:.2} ms / {max:.2} ms | |");
+    }
+}

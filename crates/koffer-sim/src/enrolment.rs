@@ -1,0 +1,243 @@
+//! What an iPad looks like when it enrols: model, serial, iPadOS, storage, battery and apps.
+//!
+//! Seeding and churn both enrol devices through here, so a device enrolled while the emulator
+//! runs looks like one that was there from the start.
+
+use chrono::{DateTime, Duration, Utc};
+use koffer_api::ComplianceState;
+use rand::seq::{index, IndexedRandom};
+use rand::Rng;
+
+use crate::catalogue::{self, AppIdx, AppKind, ModelIdx, OsIdx};
+use crate::district::OrgIdx;
+use crate::inventory::{Device, Enrollment, Install, Inventory, PersonIdx};
+use crate::uuid::Uuid;
+
+/// Who a device is for; decides model, apps and how it was enrolled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceRole {
+    Teacher,
+    Student,
+    /// A device of a class set, shared by a class.
+    Case,
+}
+
+/// Where a new device goes and whose it is.
+#[derive(Debug, Clone)]
+pub struct Placement {
+    pub org: OrgIdx,
+    pub name: String,
+    pub user: Option<PersonIdx>,
+    pub groups: Vec<u16>,
+    pub role: DeviceRole,
+    pub shared_ipad: bool,
+}
+
+/// The app every school policy requires; devices without it are not compliant.
+pub const REQUIRED_APP: &str = "com.apple.Keynote";
+
+/// Devices silent for longer than this have an unknown compliance state.
+const COMPLIANCE_STALE_DAYS: i64 = 30;
+
+/// A device enrolled at `enrolled` that last checked in at `last_connection`.
+pub fn enrol(
+    rng: &mut impl Rng,
+    inventory: &Inventory,
+    placement: Placement,
+    pool: &[AppIdx],
+    enrolled: DateTime<Utc>,
+    last_connection: DateTime<Utc>,
+) -> Device {
+    let model = pick_model(rng, placement.role);
+    let (uuid, serial) = identity(rng, inventory, model);
+    let enrollment = pick_enrollment(rng, &placement);
+    let capacity_gb = *catalogue::model(model).capacities_gb.choose(rng).expect("capacities");
+    let mut device = Device {
+        uuid,
+        org: placement.org,
+        name: placement.name,
+        serial,
+        model,
+        os: pick_os(rng),
+        battery_percent: pick_battery(rng, placement.role),
+        capacity_gb,
+        available_bytes: 0,
+        supervised: enrollment == Enrollment::Dep && (placement.shared_ipad || rng.random_bool(0.97)),
+        shared_ipad: placement.shared_ipad,
+        lost_mode: false,
+        user: placement.user,
+        last_connection,
+        enrolled,
+        enrollment,
+        compliance: ComplianceState::Compliant,
+        groups: placement.groups,
+        modified: last_connection,
+        apps: installs(rng, pool, placement.role),
+    };
+    device.available_bytes = free_space(rng, &device);
+    device.lost_mode = device.supervised && rng.random_bool(0.003);
+    device.compliance = assess(&device, last_connection);
+    device
+}
+
+/// A uuid and serial number no device of the inventory has.
+fn identity(rng: &mut impl Rng, inventory: &Inventory, model: ModelIdx) -> (Uuid, String) {
+    loop {
+        let uuid = Uuid::random(rng);
+        let serial = serial_number(rng, model);
+        if !inventory.is_taken(uuid, &serial) {
+            return (uuid, serial);
+        }
+    }
+}
+
+/// Apple's serial format: 12 characters with a factory prefix on older models, 10 random ones
+/// on newer models.
+pub fn serial_number(rng: &mut impl Rng, model: ModelIdx) -> String {
+    let (mut serial, length) = if catalogue::model(model).random_serial {
+        (String::with_capacity(10), 10)
+    } else {
+        (catalogue::SERIAL_PREFIXES.choose(rng).expect("prefixes").to_string(), 12)
+    };
+    while serial.len() < length {
+        serial.push(*catalogue::SERIAL_ALPHABET.choose(rng).expect("alphabet") as char);
+    }
+    serial
+}
+
+pub fn weighted(rng: &mut impl Rng, weights: &[u32]) -> usize {
+    let total: u32 = weights.iter().sum();
+    let mut ticket = rng.random_range(0..total);
+    for (index, &weight) in weights.iter().enumerate() {
+        if ticket < weight {
+            return index;
+        }
+        ticket -= weight;
+    }
+    weights.len() - 1
+}
+
+fn pick_model(rng: &mut impl Rng, role: DeviceRole) -> ModelIdx {
+    let weights = match role {
+        DeviceRole::Teacher => &catalogue::TEACHER_MODEL_WEIGHTS,
+        DeviceRole::Student | DeviceRole::Case => &catalogue::STUDENT_MODEL_WEIGHTS,
+    };
+    weighted(rng, weights) as ModelIdx
+}
+
+fn pick_os(rng: &mut impl Rng) -> OsIdx {
+    weighted(rng, &catalogue::OS_WEIGHTS) as OsIdx
+}
+
+fn pick_enrollment(rng: &mut impl Rng, placement: &Placement) -> Enrollment {
+    let by_hand = match placement.role {
+        DeviceRole::Teacher => 0.15,
+        DeviceRole::Student => 0.05,
+        DeviceRole::Case => 0.03,
+    };
+    if placement.shared_ipad || !rng.random_bool(by_hand) {
+        Enrollment::Dep
+    } else {
+        Enrollment::User
+    }
+}
+
+/// Case devices live in a charging cart, so they are fuller; a few never reported a battery.
+fn pick_battery(rng: &mut impl Rng, role: DeviceRole) -> Option<u8> {
+    if rng.random_bool(0.06) {
+        return None;
+    }
+    let lowest = if role == DeviceRole::Case { 35 } else { 3 };
+    Some(rng.random_range(lowest..=100))
+}
+
+fn free_space(rng: &mut impl Rng, device: &Device) -> u64 {
+    let share = rng.random_range(0.10..0.75);
+    let free = (device.total_capacity_bytes() as f64 * share) as u64;
+    free & !0xFFF
+}
+
+/// About 15 apps: Apple's core apps, a draw from the school's apps, the teacher's tools, and on
+/// some students' iPads an app they installed themselves.
+pub fn installs(rng: &mut impl Rng, pool: &[AppIdx], role: DeviceRole) -> Vec<Install> {
+    let wanted = rng.random_range(10..=20);
+    let (core, school): (Vec<AppIdx>, Vec<AppIdx>) =
+        pool.iter().partition(|&&app| catalogue::app_entry(app).kind == AppKind::Core);
+    let mut apps = core;
+    if rng.random_bool(0.02) {
+        apps.retain(|&app| catalogue::app_entry(app).bundle_id != REQUIRED_APP);
+    }
+    let extra = wanted.saturating_sub(apps.len()).min(school.len());
+    apps.extend(index::sample(rng, school.len(), extra).iter().map(|i| school[i]));
+    if role == DeviceRole::Teacher {
+        apps.extend(catalogue::apps_of_kind(AppKind::Teacher));
+    }
+    if role == DeviceRole::Student && rng.random_bool(0.06) {
+        let personal = catalogue::apps_of_kind(AppKind::Personal);
+        apps.push(*personal.choose(rng).expect("personal apps"));
+    }
+    apps.sort_unstable();
+    apps.dedup();
+    apps.into_iter().map(|app| Install { app, version: pick_version(rng, app) }).collect()
+}
+
+/// Mostly the current release; some devices lag a version or two behind.
+pub fn pick_version(rng: &mut impl Rng, app: AppIdx) -> u8 {
+    let newest = catalogue::app_entry(app).newest_index();
+    if newest == 0 || rng.random_bool(0.75) {
+        newest
+    } else {
+        rng.random_range(0..newest)
+    }
+}
+
+/// The compliance state the server reports at `now`: unknown after a long silence, not
+/// compliant with a forbidden app or without the required one.
+pub fn assess(device: &Device, now: DateTime<Utc>) -> ComplianceState {
+    if now - device.last_connection > Duration::days(COMPLIANCE_STALE_DAYS) {
+        return ComplianceState::Unknown;
+    }
+    let required = catalogue::app_by_bundle(REQUIRED_APP);
+    let has_required = device.apps.iter().any(|install| Some(install.app) == required);
+    if device.has_personal_apps() || !has_required {
+        ComplianceState::NonCompliant
+    } else {
+        ComplianceState::Compliant
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    use super::*;
+
+    #[test]
+    fn serials_look_like_apples() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+
+        let old = serial_number(&mut rng, 0);
+        let new = serial_number(&mut rng, 1);
+
+        assert_eq!(old.len(), 12, "older models carry 12-character serials");
+        assert!(catalogue::SERIAL_PREFIXES.iter().any(|p| old.starts_with(p)), "factory prefix");
+        assert_eq!(new.len(), 10, "newer models carry 10-character random serials");
+        assert!(new.bytes().all(|b| catalogue::SERIAL_ALPHABET.contains(&b)), "upper alnum");
+    }
+
+    #[test]
+    fn installs_hold_ten_to_about_twenty_sorted_apps() {
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let pool: Vec<AppIdx> = (0..catalogue::APPS.len() as AppIdx)
+            .filter(|&app| catalogue::app_entry(app).managed())
+            .collect();
+
+        for _ in 0..200 {
+            let apps = installs(&mut rng, &pool, DeviceRole::Student);
+
+            assert!((9..=22).contains(&apps.len()), "about 15 apps, got {}", apps.len());
+            assert!(apps.is_sorted_by_key(|install| install.app), "installs are kept sorted");
+        }
+    }
+}
