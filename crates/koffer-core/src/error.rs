@@ -111,6 +111,26 @@ pub enum Error {
 }
 
 impl Error {
+    /// A stable name of what went wrong, for translations of the message in the window.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Error::InvalidServerUrl(_) => "invalid_server_url",
+            Error::Unreachable { .. } => "unreachable",
+            Error::TokenRejected => "token_rejected",
+            Error::NotSignedIn { .. } => "not_signed_in",
+            Error::NoRights { .. } => "no_rights",
+            Error::NotFound { .. } => "not_found",
+            Error::Server { .. } => "server_failed",
+            Error::BadAnswer { .. } => "bad_answer",
+            Error::AnswerTooLarge { .. } => "answer_too_large",
+            Error::InvalidInput(_) => "invalid_input",
+            Error::DataDirNotWritable { .. } => "data_dir_not_writable",
+            Error::NewerDatabase { .. } => "newer_database",
+            Error::Store { .. } | Error::Sqlite(_) | Error::Io(_) => "cache_failed",
+            Error::CredentialStore { .. } => "credential_store",
+        }
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::Unreachable { .. } => ErrorCode::Offline,

@@ -24,6 +24,12 @@ pub struct Profile {
     pub login: String,
     #[serde(default)]
     pub display_name: String,
+    /// What the window shows to tell profiles apart, e.g. "PROD" or "QM-Test".
+    #[serde(default)]
+    pub label: String,
+    /// The user's role on that server, e.g. "SCHOOL_ADMIN".
+    #[serde(default)]
+    pub role: String,
 }
 
 impl Profile {
@@ -34,6 +40,8 @@ impl Profile {
             account: format!("{server} {id:016x}"),
             login: login.to_owned(),
             display_name: display_name.to_owned(),
+            label: String::new(),
+            role: String::new(),
         }
     }
 

@@ -6,14 +6,15 @@
 
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
 /// What the user asked the inventory for. Empty fields do not filter.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase", default)]
 pub struct DeviceQuery {
     /// Matches name, serial, user (login or name) and model, anywhere in the text.
     pub search: Option<String>,
@@ -40,7 +41,8 @@ pub struct DeviceQuery {
     pub offset: u32,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
 pub enum SortKey {
     #[default]
     Name,
@@ -117,10 +119,12 @@ pub struct DeviceRow {
     pub storage_free: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
 pub struct DevicePage {
     pub rows: Vec<DeviceRow>,
     /// Devices matching the filters, regardless of paging.
+    #[ts(type = "number")]
     pub total: u64,
 }
 

@@ -130,42 +130,228 @@ const fn app(
     size_mb: u64,
     kind: AppKind,
 ) -> AppEntry {
-    AppEntry { bundle_id, name, versions, size_mb, kind }
+    AppEntry {
+        bundle_id,
+        name,
+        versions,
+        size_mb,
+        kind,
+    }
 }
 
 /// Every app the emulator knows, sorted by bundle id (byte order), so that a device's installs
 /// kept sorted by index are also sorted by bundle id.
 pub const APPS: [AppEntry; 30] = [
-    app("com.apple.Keynote", "Keynote", &["13.2", "14.1", "14.2"], 700, AppKind::Core),
-    app("com.apple.Numbers", "Numbers", &["13.2", "14.1", "14.2"], 610, AppKind::Core),
-    app("com.apple.Pages", "Pages", &["13.2", "14.1", "14.2"], 580, AppKind::Core),
-    app("com.apple.classroom", "Classroom", &["3.4", "3.5"], 25, AppKind::Teacher),
-    app("com.apple.clips", "Clips", &["3.1.3", "3.1.4"], 210, AppKind::School),
-    app("com.apple.iMovie", "iMovie", &["3.5", "3.6", "3.7"], 780, AppKind::Core),
-    app("com.apple.mobilegarageband", "GarageBand", &["2.3.14", "2.3.15", "2.3.16"], 1650, AppKind::Core),
-    app("com.apple.playgrounds", "Swift Playgrounds", &["4.5.1", "4.6"], 480, AppKind::School),
-    app("com.burbn.instagram", "Instagram", &["355.0", "357.1"], 380, AppKind::Personal),
-    app("com.duolingo.DuolingoMobile", "Duolingo", &["7.42.0", "7.45.1"], 410, AppKind::School),
-    app("com.goodnotesapp.x", "GoodNotes 5", &["5.9.88", "5.9.92"], 290, AppKind::School),
-    app("com.google.chrome.ios", "Google Chrome", &["126.0", "127.0"], 260, AppKind::School),
-    app("com.microsoft.Office.Excel", "Microsoft Excel", &["2.87", "2.88"], 420, AppKind::School),
-    app("com.microsoft.Office.Powerpoint", "Microsoft PowerPoint", &["2.87", "2.88"], 390, AppKind::School),
-    app("com.microsoft.Office.Word", "Microsoft Word", &["2.87", "2.88"], 400, AppKind::School),
-    app("com.microsoft.onenote", "Microsoft OneNote", &["16.87", "16.88"], 310, AppKind::School),
-    app("com.microsoft.skype.teams", "Microsoft Teams", &["6.12.1", "6.14.0"], 330, AppKind::School),
-    app("com.morriscooke.explaineverything", "Explain Everything", &["6.12", "6.14"], 240, AppKind::School),
-    app("com.redjumper.bookcreator", "Book Creator", &["5.7.1", "5.8.0"], 120, AppKind::School),
-    app("com.toyopagroup.picaboo", "Snapchat", &["13.02", "13.04"], 350, AppKind::Personal),
-    app("com.wallwisher.Padlet", "Padlet", &["212.0", "214.1"], 95, AppKind::School),
-    app("com.zhiliaoapp.musically", "TikTok", &["35.4.0", "35.6.0"], 450, AppKind::Personal),
-    app("de.solocode.anton", "Anton", &["8.4.2", "8.5.0"], 180, AppKind::School),
-    app("de.westermann.bibox", "BiBox", &["4.1.0", "4.2.3"], 150, AppKind::School),
-    app("net.whatsapp.WhatsApp", "WhatsApp", &["24.14.79", "24.16.80"], 260, AppKind::Personal),
-    app("no.mobitroll.kahoot", "Kahoot!", &["5.9.6", "5.9.8"], 140, AppKind::School),
-    app("org.geogebra.calculator", "GeoGebra Rechner", &["5.2.846", "5.2.850"], 90, AppKind::School),
-    app("org.scratchfoundation.scratchjr", "ScratchJr", &["1.5.10", "1.5.12"], 110, AppKind::School),
-    app("org.videolan.vlc-ios", "VLC", &["3.5.1", "3.6.0"], 70, AppKind::School),
-    app("us.zoom.videomeetings", "Zoom", &["6.1.0", "6.1.5"], 230, AppKind::School),
+    app(
+        "com.apple.Keynote",
+        "Keynote",
+        &["13.2", "14.1", "14.2"],
+        700,
+        AppKind::Core,
+    ),
+    app(
+        "com.apple.Numbers",
+        "Numbers",
+        &["13.2", "14.1", "14.2"],
+        610,
+        AppKind::Core,
+    ),
+    app(
+        "com.apple.Pages",
+        "Pages",
+        &["13.2", "14.1", "14.2"],
+        580,
+        AppKind::Core,
+    ),
+    app(
+        "com.apple.classroom",
+        "Classroom",
+        &["3.4", "3.5"],
+        25,
+        AppKind::Teacher,
+    ),
+    app(
+        "com.apple.clips",
+        "Clips",
+        &["3.1.3", "3.1.4"],
+        210,
+        AppKind::School,
+    ),
+    app(
+        "com.apple.iMovie",
+        "iMovie",
+        &["3.5", "3.6", "3.7"],
+        780,
+        AppKind::Core,
+    ),
+    app(
+        "com.apple.mobilegarageband",
+        "GarageBand",
+        &["2.3.14", "2.3.15", "2.3.16"],
+        1650,
+        AppKind::Core,
+    ),
+    app(
+        "com.apple.playgrounds",
+        "Swift Playgrounds",
+        &["4.5.1", "4.6"],
+        480,
+        AppKind::School,
+    ),
+    app(
+        "com.burbn.instagram",
+        "Instagram",
+        &["355.0", "357.1"],
+        380,
+        AppKind::Personal,
+    ),
+    app(
+        "com.duolingo.DuolingoMobile",
+        "Duolingo",
+        &["7.42.0", "7.45.1"],
+        410,
+        AppKind::School,
+    ),
+    app(
+        "com.goodnotesapp.x",
+        "GoodNotes 5",
+        &["5.9.88", "5.9.92"],
+        290,
+        AppKind::School,
+    ),
+    app(
+        "com.google.chrome.ios",
+        "Google Chrome",
+        &["126.0", "127.0"],
+        260,
+        AppKind::School,
+    ),
+    app(
+        "com.microsoft.Office.Excel",
+        "Microsoft Excel",
+        &["2.87", "2.88"],
+        420,
+        AppKind::School,
+    ),
+    app(
+        "com.microsoft.Office.Powerpoint",
+        "Microsoft PowerPoint",
+        &["2.87", "2.88"],
+        390,
+        AppKind::School,
+    ),
+    app(
+        "com.microsoft.Office.Word",
+        "Microsoft Word",
+        &["2.87", "2.88"],
+        400,
+        AppKind::School,
+    ),
+    app(
+        "com.microsoft.onenote",
+        "Microsoft OneNote",
+        &["16.87", "16.88"],
+        310,
+        AppKind::School,
+    ),
+    app(
+        "com.microsoft.skype.teams",
+        "Microsoft Teams",
+        &["6.12.1", "6.14.0"],
+        330,
+        AppKind::School,
+    ),
+    app(
+        "com.morriscooke.explaineverything",
+        "Explain Everything",
+        &["6.12", "6.14"],
+        240,
+        AppKind::School,
+    ),
+    app(
+        "com.redjumper.bookcreator",
+        "Book Creator",
+        &["5.7.1", "5.8.0"],
+        120,
+        AppKind::School,
+    ),
+    app(
+        "com.toyopagroup.picaboo",
+        "Snapchat",
+        &["13.02", "13.04"],
+        350,
+        AppKind::Personal,
+    ),
+    app(
+        "com.wallwisher.Padlet",
+        "Padlet",
+        &["212.0", "214.1"],
+        95,
+        AppKind::School,
+    ),
+    app(
+        "com.zhiliaoapp.musically",
+        "TikTok",
+        &["35.4.0", "35.6.0"],
+        450,
+        AppKind::Personal,
+    ),
+    app(
+        "de.solocode.anton",
+        "Anton",
+        &["8.4.2", "8.5.0"],
+        180,
+        AppKind::School,
+    ),
+    app(
+        "de.westermann.bibox",
+        "BiBox",
+        &["4.1.0", "4.2.3"],
+        150,
+        AppKind::School,
+    ),
+    app(
+        "net.whatsapp.WhatsApp",
+        "WhatsApp",
+        &["24.14.79", "24.16.80"],
+        260,
+        AppKind::Personal,
+    ),
+    app(
+        "no.mobitroll.kahoot",
+        "Kahoot!",
+        &["5.9.6", "5.9.8"],
+        140,
+        AppKind::School,
+    ),
+    app(
+        "org.geogebra.calculator",
+        "GeoGebra Rechner",
+        &["5.2.846", "5.2.850"],
+        90,
+        AppKind::School,
+    ),
+    app(
+        "org.scratchfoundation.scratchjr",
+        "ScratchJr",
+        &["1.5.10", "1.5.12"],
+        110,
+        AppKind::School,
+    ),
+    app(
+        "org.videolan.vlc-ios",
+        "VLC",
+        &["3.5.1", "3.6.0"],
+        70,
+        AppKind::School,
+    ),
+    app(
+        "us.zoom.videomeetings",
+        "Zoom",
+        &["6.1.0", "6.1.5"],
+        230,
+        AppKind::School,
+    ),
 ];
 
 pub fn app_entry(app: AppIdx) -> &'static AppEntry {
@@ -182,12 +368,17 @@ pub fn os_version(os: OsIdx) -> &'static str {
 
 /// The app with this bundle id; the catalogue is small, so a scan is fine.
 pub fn app_by_bundle(bundle_id: &str) -> Option<AppIdx> {
-    APPS.iter().position(|app| app.bundle_id == bundle_id).map(|index| index as AppIdx)
+    APPS.iter()
+        .position(|app| app.bundle_id == bundle_id)
+        .map(|index| index as AppIdx)
 }
 
 /// Indices of all apps of one kind, in bundle id order.
 pub fn apps_of_kind(kind: AppKind) -> Vec<AppIdx> {
-    (0..APPS.len()).filter(|&i| APPS[i].kind == kind).map(|i| i as AppIdx).collect()
+    (0..APPS.len())
+        .filter(|&i| APPS[i].kind == kind)
+        .map(|i| i as AppIdx)
+        .collect()
 }
 
 #[cfg(test)]
@@ -201,12 +392,23 @@ mod tests {
         let mut sorted = bundle_ids.clone();
         sorted.sort_unstable();
 
-        assert_eq!(bundle_ids, sorted, "installs are sorted by index to answer bundle id order");
+        assert_eq!(
+            bundle_ids, sorted,
+            "installs are sorted by index to answer bundle id order"
+        );
     }
 
     #[test]
     fn weights_cover_every_model_and_version() {
-        assert_eq!(STUDENT_MODEL_WEIGHTS.len(), MODELS.len(), "one weight per model");
-        assert_eq!(OS_WEIGHTS.len(), OS_VERSIONS.len(), "one weight per iPadOS version");
+        assert_eq!(
+            STUDENT_MODEL_WEIGHTS.len(),
+            MODELS.len(),
+            "one weight per model"
+        );
+        assert_eq!(
+            OS_WEIGHTS.len(),
+            OS_VERSIONS.len(),
+            "one weight per iPadOS version"
+        );
     }
 }

@@ -27,6 +27,7 @@ impl SimClock {
         }
     }
 
+    #[cfg(test)]
     pub fn start(&self) -> DateTime<Utc> {
         self.start
     }
@@ -37,7 +38,8 @@ impl SimClock {
 
     /// Moves the clock on; the churn of the minutes passed is applied by the caller.
     pub fn advance(&self, minutes: u32) {
-        self.advanced_seconds.fetch_add(i64::from(minutes) * 60, Ordering::SeqCst);
+        self.advanced_seconds
+            .fetch_add(i64::from(minutes) * 60, Ordering::SeqCst);
     }
 
     /// Whole simulated minutes since the start.
@@ -65,7 +67,9 @@ mod tests {
     use super::*;
 
     fn start() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-12-03T08:15:00.700Z").unwrap().to_utc()
+        DateTime::parse_from_rfc3339("2026-12-03T08:15:00.700Z")
+            .unwrap()
+            .to_utc()
     }
 
     #[test]
@@ -74,8 +78,16 @@ mod tests {
 
         clock.advance(90);
 
-        assert_eq!(clock.minutes_elapsed(), 90, "speed 0 must leave only manual advances");
-        assert_eq!(clock.now().to_rfc3339(), "2026-12-03T09:45:00+00:00", "whole seconds only");
+        assert_eq!(
+            clock.minutes_elapsed(),
+            90,
+            "speed 0 must leave only manual advances"
+        );
+        assert_eq!(
+            clock.now().to_rfc3339(),
+            "2026-12-03T09:45:00+00:00",
+            "whole seconds only"
+        );
     }
 
     #[test]
@@ -84,6 +96,9 @@ mod tests {
 
         std::thread::sleep(std::time::Duration::from_millis(5));
 
-        assert!(clock.minutes_elapsed() >= 60, "5 ms at a million times speed is over an hour");
+        assert!(
+            clock.minutes_elapsed() >= 60,
+            "5 ms at a million times speed is over an hour"
+        );
     }
 }

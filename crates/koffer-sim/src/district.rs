@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 
-use koffer_api::{CatalogApp, DeviceGroup, Organization, OrganizationKind, Policy, Role};
 use koffer_api::SchoolClass;
+use koffer_api::{CatalogApp, DeviceGroup, Organization, OrganizationKind, Policy, Role};
 
 use crate::catalogue::AppIdx;
 use crate::inventory::Inventory;
@@ -108,8 +108,11 @@ pub struct District {
 
 impl District {
     pub fn new(organisations: Vec<Organisation>) -> District {
-        let org_by_uuid =
-            organisations.iter().enumerate().map(|(i, org)| (org.uuid().to_owned(), i)).collect();
+        let org_by_uuid = organisations
+            .iter()
+            .enumerate()
+            .map(|(i, org)| (org.uuid().to_owned(), i))
+            .collect();
         District {
             inventory: Inventory::new(organisations.len()),
             organisations,
@@ -121,7 +124,8 @@ impl District {
     }
 
     pub fn add_account(&mut self, account: Account) {
-        self.account_by_token.insert(account.token.clone(), self.accounts.len());
+        self.account_by_token
+            .insert(account.token.clone(), self.accounts.len());
         self.accounts.push(account);
     }
 
@@ -145,7 +149,9 @@ impl District {
     }
 
     pub fn schools(&self) -> Vec<OrgIdx> {
-        (0..self.organisations.len()).filter(|&i| self.organisations[i].is_school()).collect()
+        (0..self.organisations.len())
+            .filter(|&i| self.organisations[i].is_school())
+            .collect()
     }
 
     pub fn add_person(&mut self, person: Person) -> u32 {

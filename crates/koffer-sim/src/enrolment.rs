@@ -51,7 +51,10 @@ pub fn enrol(
     let model = pick_model(rng, placement.role);
     let (uuid, serial) = identity(rng, inventory, model);
     let enrollment = pick_enrollment(rng, &placement);
-    let capacity_gb = *catalogue::model(model).capacities_gb.choose(rng).expect("capacities");
+    let capacity_gb = *catalogue::model(model)
+        .capacities_gb
+        .choose(rng)
+        .expect("capacities");
     let mut device = Device {
         uuid,
         org: placement.org,
@@ -62,7 +65,8 @@ pub fn enrol(
         battery_percent: pick_battery(rng, placement.role),
         capacity_gb,
         available_bytes: 0,
-        supervised: enrollment == Enrollment::Dep && (placement.shared_ipad || rng.random_bool(0.97)),
+        supervised: enrollment == Enrollment::Dep
+            && (placement.shared_ipad || rng.random_bool(0.97)),
         shared_ipad: placement.shared_ipad,
         lost_mode: false,
         user: placement.user,
@@ -97,7 +101,13 @@ pub fn serial_number(rng: &mut impl Rng, model: ModelIdx) -> String {
     let (mut serial, length) = if catalogue::model(model).random_serial {
         (String::with_capacity(10), 10)
     } else {
-        (catalogue::SERIAL_PREFIXES.choose(rng).expect("prefixes").to_string(), 12)
+        (
+            catalogue::SERIAL_PREFIXES
+                .choose(rng)
+                .expect("prefixes")
+                .to_string(),
+            12,
+        )
     };
     while serial.len() < length {
         serial.push(*catalogue::SERIAL_ALPHABET.choose(rng).expect("alphabet") as char);
@@ -160,15 +170,20 @@ fn free_space(rng: &mut impl Rng, device: &Device) -> u64 {
 /// About 15 apps: Apple's core apps, a draw from the school's apps, the teacher's tools, and on
 /// some students' iPads an app they installed themselves.
 pub fn installs(rng: &mut impl Rng, pool: &[AppIdx], role: DeviceRole) -> Vec<Install> {
-    let wanted = rng.random_range(10..=20);
-    let (core, school): (Vec<AppIdx>, Vec<AppIdx>) =
-        pool.iter().partition(|&&app| catalogue::app_entry(app).kind == AppKind::Core);
+    let wanted: usize = rng.random_range(10..=20);
+    let (core, school): (Vec<AppIdx>, Vec<AppIdx>) = pool
+        .iter()
+        .partition(|&&app| catalogue::app_entry(app).kind == AppKind::Core);
     let mut apps = core;
     if rng.random_bool(0.02) {
         apps.retain(|&app| catalogue::app_entry(app).bundle_id != REQUIRED_APP);
     }
     let extra = wanted.saturating_sub(apps.len()).min(school.len());
-    apps.extend(index::sample(rng, school.len(), extra).iter().map(|i| school[i]));
+    apps.extend(
+        index::sample(rng, school.len(), extra)
+            .iter()
+            .map(|i| school[i]),
+    );
     if role == DeviceRole::Teacher {
         apps.extend(catalogue::apps_of_kind(AppKind::Teacher));
     }
@@ -178,7 +193,12 @@ pub fn installs(rng: &mut impl Rng, pool: &[AppIdx], role: DeviceRole) -> Vec<In
     }
     apps.sort_unstable();
     apps.dedup();
-    apps.into_iter().map(|app| Install { app, version: pick_version(rng, app) }).collect()
+    apps.into_iter()
+        .map(|app| Install {
+            app,
+            version: pick_version(rng, app),
+        })
+        .collect()
 }
 
 /// Mostly the current release; some devices lag a version or two behind.
@@ -198,7 +218,10 @@ pub fn assess(device: &Device, now: DateTime<Utc>) -> ComplianceState {
         return ComplianceState::Unknown;
     }
     let required = catalogue::app_by_bundle(REQUIRED_APP);
-    let has_required = device.apps.iter().any(|install| Some(install.app) == required);
+    let has_required = device
+        .apps
+        .iter()
+        .any(|install| Some(install.app) == required);
     if device.has_personal_apps() || !has_required {
         ComplianceState::NonCompliant
     } else {
@@ -221,9 +244,21 @@ mod tests {
         let new = serial_number(&mut rng, 1);
 
         assert_eq!(old.len(), 12, "older models carry 12-character serials");
-        assert!(catalogue::SERIAL_PREFIXES.iter().any(|p| old.starts_with(p)), "factory prefix");
-        assert_eq!(new.len(), 10, "newer models carry 10-character random serials");
-        assert!(new.bytes().all(|b| catalogue::SERIAL_ALPHABET.contains(&b)), "upper alnum");
+        assert!(
+            catalogue::SERIAL_PREFIXES
+                .iter()
+                .any(|p| old.starts_with(p)),
+            "factory prefix"
+        );
+        assert_eq!(
+            new.len(),
+            10,
+            "newer models carry 10-character random serials"
+        );
+        assert!(
+            new.bytes().all(|b| catalogue::SERIAL_ALPHABET.contains(&b)),
+            "upper alnum"
+        );
     }
 
     #[test]
@@ -236,8 +271,15 @@ mod tests {
         for _ in 0..200 {
             let apps = installs(&mut rng, &pool, DeviceRole::Student);
 
-            assert!((9..=22).contains(&apps.len()), "about 15 apps, got {}", apps.len());
-            assert!(apps.is_sorted_by_key(|install| install.app), "installs are kept sorted");
+            assert!(
+                (9..=22).contains(&apps.len()),
+                "about 15 apps, got {}",
+                apps.len()
+            );
+            assert!(
+                apps.is_sorted_by_key(|install| install.app),
+                "installs are kept sorted"
+            );
         }
     }
 }

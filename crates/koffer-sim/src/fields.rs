@@ -92,7 +92,9 @@ impl DeviceField {
     }
 
     pub fn named(name: &str) -> Option<DeviceField> {
-        DeviceField::ALL.into_iter().find(|field| field.name() == name)
+        DeviceField::ALL
+            .into_iter()
+            .find(|field| field.name() == name)
     }
 
     pub fn filterable(name: &str) -> Option<DeviceField> {
@@ -100,7 +102,10 @@ impl DeviceField {
     }
 
     fn bit(self) -> u32 {
-        1 << DeviceField::ALL.iter().position(|&f| f == self).expect("every field is listed")
+        1 << DeviceField::ALL
+            .iter()
+            .position(|&f| f == self)
+            .expect("every field is listed")
     }
 }
 
@@ -144,7 +149,10 @@ impl AppField {
     }
 
     fn bit(self) -> u32 {
-        1 << AppField::ALL.iter().position(|&f| f == self).expect("every field is listed")
+        1 << AppField::ALL
+            .iter()
+            .position(|&f| f == self)
+            .expect("every field is listed")
     }
 }
 
@@ -164,7 +172,10 @@ impl FieldSet {
         FieldSet::parse(names, |name| AppField::named(name).map(AppField::bit))
     }
 
-    fn parse(names: Option<&[String]>, bit: impl Fn(&str) -> Option<u32>) -> Result<FieldSet, String> {
+    fn parse(
+        names: Option<&[String]>,
+        bit: impl Fn(&str) -> Option<u32>,
+    ) -> Result<FieldSet, String> {
         let Some(names) = names else {
             return Ok(FieldSet::EVERY);
         };
@@ -198,7 +209,14 @@ mod tests {
 
         assert_eq!(
             filterable,
-            ["uuid", "name", "serialNumber", "osVersion", "complianceState", "modificationDate"],
+            [
+                "uuid",
+                "name",
+                "serialNumber",
+                "osVersion",
+                "complianceState",
+                "modificationDate"
+            ],
             "docs/api.md lists exactly these filter fields"
         );
     }
@@ -209,8 +227,17 @@ mod tests {
 
         let fields = FieldSet::of_devices(Some(&names)).unwrap();
 
-        assert!(fields.has_device(DeviceField::Uuid), "a named field is kept");
-        assert!(!fields.has_device(DeviceField::Name), "an unnamed field is left out");
-        assert!(FieldSet::of_devices(Some(&["colour".to_owned()])).is_err(), "unknown field");
+        assert!(
+            fields.has_device(DeviceField::Uuid),
+            "a named field is kept"
+        );
+        assert!(
+            !fields.has_device(DeviceField::Name),
+            "an unnamed field is left out"
+        );
+        assert!(
+            FieldSet::of_devices(Some(&["colour".to_owned()])).is_err(),
+            "unknown field"
+        );
     }
 }

@@ -74,7 +74,8 @@ impl Device {
     }
 
     pub fn battery_level(&self) -> Option<f64> {
-        self.battery_percent.map(|percent| f64::from(percent) / 100.0)
+        self.battery_percent
+            .map(|percent| f64::from(percent) / 100.0)
     }
 
     pub fn model_name(&self) -> &'static str {
@@ -86,7 +87,9 @@ impl Device {
     }
 
     pub fn has_personal_apps(&self) -> bool {
-        self.apps.iter().any(|install| !catalogue::app_entry(install.app).managed())
+        self.apps
+            .iter()
+            .any(|install| !catalogue::app_entry(install.app).managed())
     }
 }
 
@@ -100,7 +103,10 @@ pub struct Inventory {
 
 impl Inventory {
     pub fn new(organisations: usize) -> Inventory {
-        Inventory { by_org: vec![BTreeMap::new(); organisations], ..Inventory::default() }
+        Inventory {
+            by_org: vec![BTreeMap::new(); organisations],
+            ..Inventory::default()
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -134,11 +140,15 @@ impl Inventory {
     }
 
     pub fn get(&self, uuid: Uuid) -> Option<&Device> {
-        self.by_uuid.get(&uuid).map(|&position| &self.devices[position])
+        self.by_uuid
+            .get(&uuid)
+            .map(|&position| &self.devices[position])
     }
 
     pub fn get_in(&self, org: OrgIdx, uuid: Uuid) -> Option<&Device> {
-        self.by_org[org].get(&uuid).map(|&position| &self.devices[position])
+        self.by_org[org]
+            .get(&uuid)
+            .map(|&position| &self.devices[position])
     }
 
     pub fn at(&self, position: usize) -> &Device {
@@ -151,7 +161,9 @@ impl Inventory {
 
     /// The organisation's devices in uuid order.
     pub fn of_org(&self, org: OrgIdx) -> impl DoubleEndedIterator<Item = &Device> + '_ {
-        self.by_org[org].values().map(|&position| &self.devices[position])
+        self.by_org[org]
+            .values()
+            .map(|&position| &self.devices[position])
     }
 
     pub fn count_in(&self, org: OrgIdx) -> usize {
@@ -159,6 +171,9 @@ impl Inventory {
     }
 
     pub fn all(&self) -> impl Iterator<Item = &Device> + '_ {
-        self.by_org.iter().flat_map(|devices| devices.values()).map(|&i| &self.devices[i])
+        self.by_org
+            .iter()
+            .flat_map(|devices| devices.values())
+            .map(|&i| &self.devices[i])
     }
 }

@@ -8,25 +8,153 @@ pub const DISTRICT_NAME: &str = "Schulverwaltungsamt Musterstadt";
 pub const TEMPLATE_NAME: &str = "Vorlagen";
 
 pub const FIRST_NAMES: [&str; 64] = [
-    "Lena", "Mia", "Emma", "Hannah", "Sofia", "Lea", "Marie", "Emilia", "Lina", "Clara", "Ella",
-    "Leonie", "Amelie", "Johanna", "Lara", "Anna", "Greta", "Ida", "Frieda", "Paula", "Zoe",
-    "Nele", "Jana", "Sarah", "Aylin", "Elif", "Katharina", "Julia", "Sabine", "Petra", "Andrea",
-    "Birgit", "Noah", "Leon", "Paul", "Ben", "Finn", "Elias", "Jonas", "Luis", "Felix", "Lukas",
-    "Maximilian", "Henry", "Emil", "Anton", "Theo", "Jakob", "Moritz", "Niklas", "Tim", "David",
-    "Yusuf", "Mehmet", "Can", "Jan", "Tobias", "Thomas", "Michael", "Stefan", "Andreas", "Jürgen",
-    "Matthias", "Björn",
+    "Lena",
+    "Mia",
+    "Emma",
+    "Hannah",
+    "Sofia",
+    "Lea",
+    "Marie",
+    "Emilia",
+    "Lina",
+    "Clara",
+    "Ella",
+    "Leonie",
+    "Amelie",
+    "Johanna",
+    "Lara",
+    "Anna",
+    "Greta",
+    "Ida",
+    "Frieda",
+    "Paula",
+    "Zoe",
+    "Nele",
+    "Jana",
+    "Sarah",
+    "Aylin",
+    "Elif",
+    "Katharina",
+    "Julia",
+    "Sabine",
+    "Petra",
+    "Andrea",
+    "Birgit",
+    "Noah",
+    "Leon",
+    "Paul",
+    "Ben",
+    "Finn",
+    "Elias",
+    "Jonas",
+    "Luis",
+    "Felix",
+    "Lukas",
+    "Maximilian",
+    "Henry",
+    "Emil",
+    "Anton",
+    "Theo",
+    "Jakob",
+    "Moritz",
+    "Niklas",
+    "Tim",
+    "David",
+    "Yusuf",
+    "Mehmet",
+    "Can",
+    "Jan",
+    "Tobias",
+    "Thomas",
+    "Michael",
+    "Stefan",
+    "Andreas",
+    "Jürgen",
+    "Matthias",
+    "Björn",
 ];
 
 pub const LAST_NAMES: [&str; 80] = [
-    "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz",
-    "Hoffmann", "Schäfer", "Koch", "Bauer", "Richter", "Klein", "Wolf", "Schröder", "Neumann",
-    "Schwarz", "Zimmermann", "Braun", "Krüger", "Hofmann", "Hartmann", "Lange", "Schmitt",
-    "Werner", "Schmitz", "Krause", "Meier", "Lehmann", "Schmid", "Schulze", "Maier", "Köhler",
-    "Herrmann", "König", "Walter", "Mayer", "Huber", "Kaiser", "Fuchs", "Peters", "Lang", "Scholz",
-    "Möller", "Weiß", "Jung", "Hahn", "Schubert", "Vogel", "Friedrich", "Keller", "Günther",
-    "Frank", "Berger", "Winkler", "Roth", "Beck", "Lorenz", "Baumann", "Franke", "Albrecht",
-    "Schuster", "Simon", "Ludwig", "Böhm", "Winter", "Kraus", "Martin", "Schumacher", "Krämer",
-    "Vogt", "Stein", "Jäger", "Otto", "Sommer", "Yilmaz", "Kaya", "Demir",
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Meyer",
+    "Wagner",
+    "Becker",
+    "Schulz",
+    "Hoffmann",
+    "Schäfer",
+    "Koch",
+    "Bauer",
+    "Richter",
+    "Klein",
+    "Wolf",
+    "Schröder",
+    "Neumann",
+    "Schwarz",
+    "Zimmermann",
+    "Braun",
+    "Krüger",
+    "Hofmann",
+    "Hartmann",
+    "Lange",
+    "Schmitt",
+    "Werner",
+    "Schmitz",
+    "Krause",
+    "Meier",
+    "Lehmann",
+    "Schmid",
+    "Schulze",
+    "Maier",
+    "Köhler",
+    "Herrmann",
+    "König",
+    "Walter",
+    "Mayer",
+    "Huber",
+    "Kaiser",
+    "Fuchs",
+    "Peters",
+    "Lang",
+    "Scholz",
+    "Möller",
+    "Weiß",
+    "Jung",
+    "Hahn",
+    "Schubert",
+    "Vogel",
+    "Friedrich",
+    "Keller",
+    "Günther",
+    "Frank",
+    "Berger",
+    "Winkler",
+    "Roth",
+    "Beck",
+    "Lorenz",
+    "Baumann",
+    "Franke",
+    "Albrecht",
+    "Schuster",
+    "Simon",
+    "Ludwig",
+    "Böhm",
+    "Winter",
+    "Kraus",
+    "Martin",
+    "Schumacher",
+    "Krämer",
+    "Vogt",
+    "Stein",
+    "Jäger",
+    "Otto",
+    "Sommer",
+    "Yilmaz",
+    "Kaya",
+    "Demir",
 ];
 
 /// A kind of school: its name, the two letters of its device names and its years.
@@ -46,7 +174,13 @@ const fn school_type(
     years: (u8, u8),
     one_to_one_from: Option<u8>,
 ) -> SchoolType {
-    SchoolType { name, code, first_year: years.0, last_year: years.1, one_to_one_from }
+    SchoolType {
+        name,
+        code,
+        first_year: years.0,
+        last_year: years.1,
+        one_to_one_from,
+    }
 }
 
 pub const SCHOOL_TYPES: [SchoolType; 8] = [
@@ -61,12 +195,46 @@ pub const SCHOOL_TYPES: [SchoolType; 8] = [
 ];
 
 pub const LOCATIONS: [&str; 40] = [
-    "Nord", "am Stadtpark", "Lindenweg", "Süd", "Ost", "West", "Mitte", "am Rosenhügel",
-    "an der Ruhr", "am Schlossberg", "am Wasserturm", "Kastanienallee", "Birkenhof", "im Grünen",
-    "am Rathaus", "Heideweg", "am Marktplatz", "an der Linde", "Bergstraße", "Mühlenbach",
-    "am Hafen", "Sonnenhang", "Kirchfeld", "Waldstraße", "am Kanal", "Ahornweg", "Talstraße",
-    "Nordstadt", "Südpark", "Eichenkamp", "Finkenstraße", "Gartenstadt", "Hochfeld", "Jahnplatz",
-    "Uhlandstraße", "Vogelsang", "Wiesental", "Zeppelinstraße", "Ostpark", "Rheinufer",
+    "Nord",
+    "am Stadtpark",
+    "Lindenweg",
+    "Süd",
+    "Ost",
+    "West",
+    "Mitte",
+    "am Rosenhügel",
+    "an der Ruhr",
+    "am Schlossberg",
+    "am Wasserturm",
+    "Kastanienallee",
+    "Birkenhof",
+    "im Grünen",
+    "am Rathaus",
+    "Heideweg",
+    "am Marktplatz",
+    "an der Linde",
+    "Bergstraße",
+    "Mühlenbach",
+    "am Hafen",
+    "Sonnenhang",
+    "Kirchfeld",
+    "Waldstraße",
+    "am Kanal",
+    "Ahornweg",
+    "Talstraße",
+    "Nordstadt",
+    "Südpark",
+    "Eichenkamp",
+    "Finkenstraße",
+    "Gartenstadt",
+    "Hochfeld",
+    "Jahnplatz",
+    "Uhlandstraße",
+    "Vogelsang",
+    "Wiesental",
+    "Zeppelinstraße",
+    "Ostpark",
+    "Rheinufer",
 ];
 
 /// The first three schools every seed starts with, so demos and docs can name them.
@@ -105,8 +273,15 @@ pub fn teacher_login(first: &str, last: &str) -> String {
 /// The short code in a school's device names: type code and the location's first letter,
 /// "Gesamtschule Nord" gives "GSN".
 pub fn school_code(kind: &SchoolType, location: &str) -> String {
-    let word = location.split(' ').find(|w| w.starts_with(char::is_uppercase)).unwrap_or(location);
-    let letter = ascii_fold(word).chars().next().unwrap_or('X').to_ascii_uppercase();
+    let word = location
+        .split(' ')
+        .find(|w| w.starts_with(char::is_uppercase))
+        .unwrap_or(location);
+    let letter = ascii_fold(word)
+        .chars()
+        .next()
+        .unwrap_or('X')
+        .to_ascii_uppercase();
     format!("{}{letter}", kind.code)
 }
 
@@ -131,8 +306,16 @@ mod tests {
 
     #[test]
     fn logins_are_lower_case_ascii() {
-        assert_eq!(student_login("Jürgen", "Weiß"), "juergen.weiss", "logins avoid umlauts");
-        assert_eq!(teacher_login("Thomas", "Weber"), "t.weber", "teachers get initial.surname");
+        assert_eq!(
+            student_login("Jürgen", "Weiß"),
+            "juergen.weiss",
+            "logins avoid umlauts"
+        );
+        assert_eq!(
+            teacher_login("Thomas", "Weber"),
+            "t.weber",
+            "teachers get initial.surname"
+        );
     }
 
     #[test]
@@ -144,8 +327,15 @@ mod tests {
 
     #[test]
     fn class_letters_continue_past_z() {
-        let letters: Vec<String> = [0, 25, 26, 27, 52].iter().map(|&i| class_letters(i)).collect();
+        let letters: Vec<String> = [0, 25, 26, 27, 52]
+            .iter()
+            .map(|&i| class_letters(i))
+            .collect();
 
-        assert_eq!(letters, ["a", "z", "aa", "ab", "ba"], "class names must stay unique");
+        assert_eq!(
+            letters,
+            ["a", "z", "aa", "ab", "ba"],
+            "class names must stay unique"
+        );
     }
 }

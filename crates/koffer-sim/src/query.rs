@@ -10,10 +10,10 @@ use chrono::{DateTime, Utc};
 use koffer_api::filter::LogOperation;
 use koffer_api::{Filter, SortOrder};
 
+use crate::catalogue;
 use crate::fields::{AppField, DeviceField};
 use crate::inventory::{Device, Install};
 use crate::uuid::Uuid;
-use crate::catalogue;
 
 /// A field that filters may name.
 pub trait FilterField: Copy + Eq {
@@ -34,10 +34,20 @@ pub enum Predicate<F> {
     All(Vec<Predicate<F>>),
     Any(Vec<Predicate<F>>),
     /// Case-insensitive equality.
-    Equals { field: F, value: String },
-    OneOf { field: F, values: HashSet<String> },
+    Equals {
+        field: F,
+        value: String,
+    },
+    OneOf {
+        field: F,
+        values: HashSet<String>,
+    },
     /// `from <= field < to`.
-    Within { field: F, from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>> },
+    Within {
+        field: F,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    },
 }
 
 impl<F: FilterField> Predicate<F> {
@@ -45,22 +55,32 @@ impl<F: FilterField> Predicate<F> {
     pub fn compile(filter: &Filter) -> Result<Predicate<F>, String> {
         Ok(match filter {
             Filter::LogOp { operation, filters } => {
-                let children = filters.iter().map(Predicate::compile).collect::<Result<_, _>>()?;
+                let children = filters
+                    .iter()
+                    .map(Predicate::compile)
+                    .collect::<Result<_, _>>()?;
                 match operation {
                     LogOperation::And => Predicate::All(children),
                     LogOperation::Or => Predicate::Any(children),
                 }
             }
-            Filter::String { field_name, value } => {
-                Predicate::Equals { field: text_field(field_name)?, value: value.clone() }
-            }
+            Filter::String { field_name, value } => Predicate::Equals {
+                field: text_field(field_name)?,
+                value: value.clone(),
+            },
             Filter::StringEnum { field_name, values } => Predicate::OneOf {
                 field: text_field(field_name)?,
                 values: values.iter().cloned().collect(),
             },
-            Filter::DateRange { field_name, from, to } => {
-                Predicate::Within { field: date_field(field_name)?, from: *from, to: *to }
-            }
+            Filter::DateRange {
+                field_name,
+                from,
+                to,
+            } => Predicate::Within {
+                field: date_field(field_name)?,
+                from: *from,
+                to: *to,
+            },
         })
     }
 
@@ -92,7 +112,9 @@ pub fn matches_optional<F: FilterField>(
 fn text_field<F: FilterField>(name: &str) -> Result<F, String> {
     match F::filterable(name) {
         Some(field) if !field.is_date() => Ok(field),
-        Some(_) => Err(format!("the filter field '{name}' takes a dateRange filter")),
+        Some(_) => Err(format!(
+            "the filter field '{name}' takes a dateRange filter"
+        )),
         None => Err(format!("unknown filter field '{name}'")),
     }
 }
@@ -100,7 +122,9 @@ fn text_field<F: FilterField>(name: &str) -> Result<F, String> {
 fn date_field<F: FilterField>(name: &str) -> Result<F, String> {
     match F::filterable(name) {
         Some(field) if field.is_date() => Ok(field),
-        Some(_) => Err(format!("the filter field '{name}' takes a string filter, not dateRange")),
+        Some(_) => Err(format!(
+            "the filter field '{name}' takes a string filter, not dateRange"
+        )),
         None => Err(format!("unknown filter field '{name}'")),
     }
 }
@@ -109,7 +133,9 @@ fn equal_ignoring_case(a: &str, b: &str) -> bool {
     if a.is_ascii() && b.is_ascii() {
         return a.eq_ignore_ascii_case(b);
     }
-    a.chars().flat_map(char::to_lowercase).eq(b.chars().flat_map(char::to_lowercase))
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
 }
 
 impl FilterField for DeviceField {
@@ -195,9 +221,10 @@ pub fn device_sort(order: Option<&SortOrder>) -> Result<Vec<DeviceSortKey>, Stri
         .sort_fields
         .iter()
         .map(|key| match DeviceField::named(&key.name) {
-            Some(field) if SORTABLE.contains(&field) => {
-                Ok(DeviceSortKey { field, ascending: key.ascending })
-            }
+            Some(field) if SORTABLE.contains(&field) => Ok(DeviceSortKey {
+                field,
+                ascending: key.ascending,
+            }),
             _ => Err(format!("the device query cannot sort by '{}'", key.name)),
         })
         .collect()
@@ -208,7 +235,11 @@ pub fn compare_devices(a: &Device, b: &Device, keys: &[DeviceSortKey]) -> Orderi
     keys.iter()
         .map(|key| {
             let order = compare_on(a, b, key.field);
-            if key.ascending { order } else { order.reverse() }
+            if key.ascending {
+                order
+            } else {
+                order.reverse()
+            }
         })
         .find(|order| order.is_ne())
         .unwrap_or_else(|| a.uuid.cmp(&b.uuid))
@@ -258,25 +289,40 @@ mod tests {
 
     #[test]
     fn unknown_filter_fields_are_refused_by_name() {
-        let tree = filter(serde_json::json!({"type": "logOp", "operation": "AND", "filters": [
-            {"type": "string", "fieldName": "colour", "value": "blue"}]}));
+        let tree = filter(
+            serde_json::json!({"type": "logOp", "operation": "AND", "filters": [
+            {"type": "string", "fieldName": "colour", "value": "blue"}]}),
+        );
 
         let compiled = Predicate::<DeviceField>::compile(&tree);
 
-        assert_eq!(compiled, Err("unknown filter field 'colour'".to_owned()), "400 names it");
+        assert_eq!(
+            compiled,
+            Err("unknown filter field 'colour'".to_owned()),
+            "400 names it"
+        );
     }
 
     #[test]
     fn a_date_range_on_a_text_field_is_refused() {
         let tree = filter(serde_json::json!({"type": "dateRange", "fieldName": "name"}));
 
-        assert!(Predicate::<DeviceField>::compile(&tree).is_err(), "names are not dates");
+        assert!(
+            Predicate::<DeviceField>::compile(&tree).is_err(),
+            "names are not dates"
+        );
     }
 
     #[test]
     fn string_filters_ignore_case_also_beyond_ascii() {
-        assert!(equal_ignoring_case("GSN-L-Müller", "gsn-l-MÜLLER"), "umlauts fold too");
-        assert!(!equal_ignoring_case("GSN-L-Müller", "GSN-L-Muller"), "but stay letters");
+        assert!(
+            equal_ignoring_case("GSN-L-Müller", "gsn-l-MÜLLER"),
+            "umlauts fold too"
+        );
+        assert!(
+            !equal_ignoring_case("GSN-L-Müller", "GSN-L-Muller"),
+            "but stay letters"
+        );
     }
 
     #[test]

@@ -95,13 +95,20 @@ impl DeviceJson<'_> {
         let Some(person) = self.device.user.map(|index| self.district.person(index)) else {
             return Ok(());
         };
-        let user = UserJson { login: &person.login, display_name: &person.display_name };
+        let user = UserJson {
+            login: &person.login,
+            display_name: &person.display_name,
+        };
         map.serialize_entry(name, &user)
     }
 
     fn group_uuids(&self) -> Vec<&str> {
         let groups = &self.district.organisations[self.device.org].groups;
-        self.device.groups.iter().map(|&g| groups[usize::from(g)].uuid.as_str()).collect()
+        self.device
+            .groups
+            .iter()
+            .map(|&g| groups[usize::from(g)].uuid.as_str())
+            .collect()
     }
 }
 
@@ -118,7 +125,10 @@ impl Serialize for AppJson {
         let app = catalogue::app_entry(self.row.install.app);
         let version = self.row.install.version;
         let mut map = serializer.serialize_map(None)?;
-        for field in AppField::ALL.into_iter().filter(|&f| self.fields.has_app(f)) {
+        for field in AppField::ALL
+            .into_iter()
+            .filter(|&f| self.fields.has_app(f))
+        {
             let name = field.name();
             match field {
                 AppField::DeviceUuid if self.with_device => {

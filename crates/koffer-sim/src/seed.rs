@@ -83,14 +83,23 @@ struct Seeder {
 
 impl Seeder {
     fn new(seed: u64, start: DateTime<Utc>) -> Seeder {
-        Seeder { rng: ChaCha8Rng::seed_from_u64(seed), start, logins: HashSet::new() }
+        Seeder {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            start,
+            logins: HashSet::new(),
+        }
     }
 
     /// The district, its schools and the template organisation, in that order.
     fn organisations(&mut self, schools: usize) -> (District, Vec<&'static SchoolType>) {
         let district_uuid = Uuid::random(&mut self.rng);
         let name = names::DISTRICT_NAME.to_owned();
-        let mut orgs = vec![Organisation::new(district_uuid, name, OrganizationKind::District, None)];
+        let mut orgs = vec![Organisation::new(
+            district_uuid,
+            name,
+            OrganizationKind::District,
+            None,
+        )];
         let mut kinds = Vec::with_capacity(schools);
         for (name, code, kind) in self.school_names(schools) {
             let uuid = Uuid::random(&mut self.rng);
@@ -102,7 +111,12 @@ impl Seeder {
         }
         let template_uuid = Uuid::random(&mut self.rng);
         let template = names::TEMPLATE_NAME.to_owned();
-        orgs.push(Organisation::new(template_uuid, template, OrganizationKind::Template, None));
+        orgs.push(Organisation::new(
+            template_uuid,
+            template,
+            OrganizationKind::Template,
+            None,
+        ));
         (District::new(orgs), kinds)
     }
 
@@ -113,8 +127,11 @@ impl Seeder {
             .filter(|pair| !names::FIRST_SCHOOLS.contains(pair))
             .collect();
         combinations.shuffle(&mut self.rng);
-        let order: Vec<(usize, usize)> =
-            names::FIRST_SCHOOLS.iter().copied().chain(combinations).collect();
+        let order: Vec<(usize, usize)> = names::FIRST_SCHOOLS
+            .iter()
+            .copied()
+            .chain(combinations)
+            .collect();
         let mut codes = HashSet::new();
         (0..count)
             .map(|i| {
@@ -122,7 +139,11 @@ impl Seeder {
                 let kind = &names::SCHOOL_TYPES[kind];
                 let location = names::LOCATIONS[place];
                 let round = i / order.len();
-                let suffix = if round == 0 { String::new() } else { format!(" {}", round + 1) };
+                let suffix = if round == 0 {
+                    String::new()
+                } else {
+                    format!(" {}", round + 1)
+                };
                 let name = format!("{} {location}{suffix}", kind.name);
                 let code = unique(&mut codes, names::school_code(kind, location));
                 (name, code, kind)
@@ -132,7 +153,9 @@ impl Seeder {
 
     /// Devices per school, deliberately uneven, summing to exactly `total`.
     fn device_counts(&mut self, total: usize, schools: usize) -> Vec<usize> {
-        let weights: Vec<f64> = (0..schools).map(|_| self.rng.random_range(0.4..1.6)).collect();
+        let weights: Vec<f64> = (0..schools)
+            .map(|_| self.rng.random_range(0.4..1.6))
+            .collect();
         let sum: f64 = weights.iter().sum();
         let ideal: Vec<f64> = weights.iter().map(|w| total as f64 * w / sum).collect();
         let mut counts: Vec<usize> = ideal.iter().map(|x| x.floor() as usize).collect();
@@ -152,7 +175,13 @@ impl Seeder {
         let (first, last) = self.person_name();
         let login = unique(&mut self.logins, "admin.musterstadt".to_owned());
         let rights = (0..district.organisations.len()).collect();
-        let account = self.account(login, format!("{first} {last}"), Role::DistrictAdmin, 0, rights);
+        let account = self.account(
+            login,
+            format!("{first} {last}"),
+            Role::DistrictAdmin,
+            0,
+            rights,
+        );
         district.add_account(account);
     }
 
@@ -167,11 +196,22 @@ impl Seeder {
         let uuid = Uuid::random(&mut self.rng).to_string();
         let token_bytes: [u8; 20] = self.rng.random();
         let token = token_bytes.iter().map(|b| format!("{b:02x}")).collect();
-        Account { uuid, login, display_name, role, home, rights, token, revoked: false }
+        Account {
+            uuid,
+            login,
+            display_name,
+            role,
+            home,
+            rights,
+            token,
+            revoked: false,
+        }
     }
 
     fn person_name(&mut self) -> (&'static str, &'static str) {
-        let first = *names::FIRST_NAMES.choose(&mut self.rng).expect("first names");
+        let first = *names::FIRST_NAMES
+            .choose(&mut self.rng)
+            .expect("first names");
         let last = *names::LAST_NAMES.choose(&mut self.rng).expect("last names");
         (first, last)
     }
@@ -182,8 +222,12 @@ impl Seeder {
             .filter(|&app| catalogue::app_entry(app).kind != AppKind::Personal)
             .collect();
         let students = self.policy(district, org, "Schüler-iPads", forbid_personal_apps());
-        let mut lessons =
-            self.policy(district, org, "Unterricht mit Zeitfenster", allow_only(&core_and_school));
+        let mut lessons = self.policy(
+            district,
+            org,
+            "Unterricht mit Zeitfenster",
+            allow_only(&core_and_school),
+        );
         lessons.time_windows = lesson_hours();
         let mut exams = self.policy(district, org, "Prüfungsmodus", allow_only(&exam_apps()));
         exams.time_windows = exam_hours();
@@ -223,7 +267,12 @@ impl Seeder {
         let layout = self.layout(plan.devices, plan.kind);
         let groups = self.groups(district, &plan, &layout);
         let teachers = self.teachers(district, layout.teachers);
-        self.teacher_devices(district, plan.org, &teachers[..layout.teacher_devices], &groups);
+        self.teacher_devices(
+            district,
+            plan.org,
+            &teachers[..layout.teacher_devices],
+            &groups,
+        );
         self.case_devices(district, plan.org, &layout.case_sizes);
         self.classes(district, &plan, &layout, &groups, &teachers);
         self.school_policies(district, plan.org, &groups, templates);
@@ -236,7 +285,11 @@ impl Seeder {
         let school_apps = catalogue::apps_of_kind(AppKind::School);
         let chosen = self.rng.random_range(12..=school_apps.len());
         let mut pool = catalogue::apps_of_kind(AppKind::Core);
-        pool.extend(index::sample(&mut self.rng, school_apps.len(), chosen).iter().map(|i| school_apps[i]));
+        pool.extend(
+            index::sample(&mut self.rng, school_apps.len(), chosen)
+                .iter()
+                .map(|i| school_apps[i]),
+        );
         pool.sort_unstable();
         pool
     }
@@ -256,33 +309,71 @@ impl Seeder {
             case_devices -= size;
         }
         let teachers = teacher_devices.max(2);
-        Layout { teacher_devices, case_sizes, student_devices, teachers }
+        Layout {
+            teacher_devices,
+            case_sizes,
+            student_devices,
+            teachers,
+        }
     }
 
     /// Cases ("Koffer 3"), the teachers' group and one students' group per 1:1 year.
-    fn groups(&mut self, district: &mut District, plan: &SchoolPlan, layout: &Layout) -> SchoolGroups {
+    fn groups(
+        &mut self,
+        district: &mut District,
+        plan: &SchoolPlan,
+        layout: &Layout,
+    ) -> SchoolGroups {
         let mut cases = Vec::new();
         for number in 1..=layout.case_sizes.len() {
-            let group = self.group(district, plan.org, format!("Koffer {number}"), GroupKind::Case);
+            let group = self.group(
+                district,
+                plan.org,
+                format!("Koffer {number}"),
+                GroupKind::Case,
+            );
             let shared_ipad = self.rng.random_bool(0.1);
-            let case = CaseSet { group, number, next_slot: 1, shared_ipad };
+            let case = CaseSet {
+                group,
+                number,
+                next_slot: 1,
+                shared_ipad,
+            };
             district.organisations[plan.org].cases.push(case);
             cases.push(group);
         }
-        let teachers = self.group(district, plan.org, "Lehrkräfte".to_owned(), GroupKind::Teacher);
+        let teachers = self.group(
+            district,
+            plan.org,
+            "Lehrkräfte".to_owned(),
+            GroupKind::Teacher,
+        );
         let students = match (layout.student_devices, plan.kind.one_to_one_from) {
             (0, _) | (_, None) => Vec::new(),
             (_, Some(from)) => (from..=plan.kind.last_year)
                 .map(|year| {
                     let name = format!("Jahrgang {year} (1:1)");
-                    (year, self.group(district, plan.org, name, GroupKind::Student))
+                    (
+                        year,
+                        self.group(district, plan.org, name, GroupKind::Student),
+                    )
                 })
                 .collect(),
         };
-        SchoolGroups { cases, teachers, students }
+        SchoolGroups {
+            cases,
+            teachers,
+            students,
+        }
     }
 
-    fn group(&mut self, district: &mut District, org: OrgIdx, name: String, kind: GroupKind) -> u16 {
+    fn group(
+        &mut self,
+        district: &mut District,
+        org: OrgIdx,
+        name: String,
+        kind: GroupKind,
+    ) -> u16 {
         let organisation = &mut district.organisations[org];
         organisation.groups.push(DeviceGroup {
             uuid: Uuid::random(&mut self.rng).to_string(),
@@ -293,12 +384,19 @@ impl Seeder {
         (organisation.groups.len() - 1) as u16
     }
 
-    fn teachers(&mut self, district: &mut District, count: usize) -> Vec<(PersonIdx, &'static str)> {
+    fn teachers(
+        &mut self,
+        district: &mut District,
+        count: usize,
+    ) -> Vec<(PersonIdx, &'static str)> {
         (0..count)
             .map(|_| {
                 let (first, last) = self.person_name();
                 let login = unique(&mut self.logins, names::teacher_login(first, last));
-                let person = Person { login, display_name: format!("{first} {last}") };
+                let person = Person {
+                    login,
+                    display_name: format!("{first} {last}"),
+                };
                 (district.add_person(person), last)
             })
             .collect()
@@ -312,7 +410,11 @@ impl Seeder {
         groups: &SchoolGroups,
     ) {
         for &(person, last) in teachers {
-            let name = format!("{}-L-{}", district.organisations[org].code, names::ascii_fold(last));
+            let name = format!(
+                "{}-L-{}",
+                district.organisations[org].code,
+                names::ascii_fold(last)
+            );
             let placement = Placement {
                 org,
                 name,
@@ -350,8 +452,9 @@ impl Seeder {
         }
         let kind = plan.kind;
         let one_to_one_from = kind.one_to_one_from.filter(|_| !groups.students.is_empty());
-        let case_years: Vec<u8> =
-            (kind.first_year..=kind.last_year).filter(|&y| one_to_one_from.is_none_or(|f| y < f)).collect();
+        let case_years: Vec<u8> = (kind.first_year..=kind.last_year)
+            .filter(|&y| one_to_one_from.is_none_or(|f| y < f))
+            .collect();
         let per_case_year = if case_years.is_empty() {
             0
         } else {
@@ -360,21 +463,34 @@ impl Seeder {
         let mut class_count = 0;
         for &year in &case_years {
             for letter in 0..per_case_year {
-                let case = groups.cases.get(class_count % groups.cases.len().max(1)).copied();
+                let case = groups
+                    .cases
+                    .get(class_count % groups.cases.len().max(1))
+                    .copied();
                 let name = format!("{year}{}", names::class_letters(letter));
                 let class = self.case_class(district, plan.org, name, case, teachers, class_count);
                 district.organisations[plan.org].classes.push(class);
                 class_count += 1;
             }
         }
-        let one_to_one_classes = layout.student_devices.div_ceil(groups.students.len().max(1) * CLASS_SIZE);
+        let one_to_one_classes = layout
+            .student_devices
+            .div_ceil(groups.students.len().max(1) * CLASS_SIZE);
         let total = groups.students.len() * one_to_one_classes;
         let mut index = 0;
         for &(year, group) in &groups.students {
             for letter in 0..one_to_one_classes {
                 let size = share(layout.student_devices, total, index);
                 let name = format!("{year}{}", names::class_letters(letter));
-                let class = self.one_to_one_class(district, plan.org, name, group, size, teachers, class_count);
+                let class = self.one_to_one_class(
+                    district,
+                    plan.org,
+                    name,
+                    group,
+                    size,
+                    teachers,
+                    class_count,
+                );
                 district.organisations[plan.org].classes.push(class);
                 class_count += 1;
                 index += 1;
@@ -393,7 +509,11 @@ impl Seeder {
     ) -> SchoolClass {
         let size = self.rng.random_range(20..=28);
         let students = (0..size).map(|_| self.student(district).0).collect();
-        let case_group_uuid = case.map(|g| district.organisations[org].groups[usize::from(g)].uuid.clone());
+        let case_group_uuid = case.map(|g| {
+            district.organisations[org].groups[usize::from(g)]
+                .uuid
+                .clone()
+        });
         SchoolClass {
             uuid: Uuid::random(&mut self.rng).to_string(),
             organization_uuid: district.organisations[org].uuid().to_owned(),
@@ -444,8 +564,15 @@ impl Seeder {
         let (first, last) = self.person_name();
         let login = unique(&mut self.logins, names::student_login(first, last));
         let display_name = format!("{first} {last}");
-        let member = ClassMember { login: login.clone(), display_name: display_name.clone(), device_uuid: None };
-        let person = district.add_person(Person { login, display_name });
+        let member = ClassMember {
+            login: login.clone(),
+            display_name: display_name.clone(),
+            device_uuid: None,
+        };
+        let person = district.add_person(Person {
+            login,
+            display_name,
+        });
         (member, person, last)
     }
 
@@ -454,8 +581,14 @@ impl Seeder {
         let enrolled = self.enrolment_date();
         let last_connection = self.last_connection(enrolled);
         let pool = &district.organisations[placement.org].app_pool;
-        let mut device =
-            enrolment::enrol(&mut self.rng, &district.inventory, placement, pool, enrolled, last_connection);
+        let mut device = enrolment::enrol(
+            &mut self.rng,
+            &district.inventory,
+            placement,
+            pool,
+            enrolled,
+            last_connection,
+        );
         device.compliance = enrolment::assess(&device, self.start);
         let uuid = device.uuid;
         district.inventory.enrol(device);
@@ -490,22 +623,41 @@ impl Seeder {
         groups: &SchoolGroups,
         templates: &Templates,
     ) {
-        let group_uuid = |g: u16| district.organisations[org].groups[usize::from(g)].uuid.clone();
-        let students: Vec<String> = groups.students.iter().map(|&(_, g)| group_uuid(g)).collect();
+        let group_uuid = |g: u16| {
+            district.organisations[org].groups[usize::from(g)]
+                .uuid
+                .clone()
+        };
+        let students: Vec<String> = groups
+            .students
+            .iter()
+            .map(|&(_, g)| group_uuid(g))
+            .collect();
         let cases: Vec<String> = groups.cases.iter().map(|&g| group_uuid(g)).collect();
         let teachers = group_uuid(groups.teachers);
         let pool = district.organisations[org].app_pool.clone();
 
-        let mut student_policy = self.policy(district, org, "Schüler-iPads", forbid_personal_apps());
+        let mut student_policy =
+            self.policy(district, org, "Schüler-iPads", forbid_personal_apps());
         student_policy.template_uuid = Some(templates.students.clone());
         student_policy.group_uuids = students.iter().chain(&cases).cloned().collect();
 
-        let mut teacher_policy = self.policy(district, org, "Lehrkräfte-iPads", forbid(&["com.zhiliaoapp.musically"]));
+        let mut teacher_policy = self.policy(
+            district,
+            org,
+            "Lehrkräfte-iPads",
+            forbid(&["com.zhiliaoapp.musically"]),
+        );
         teacher_policy.group_uuids = vec![teachers];
 
         let mut policies = vec![student_policy, teacher_policy];
         if self.rng.random_bool(0.6) {
-            let mut lessons = self.policy(district, org, "Unterricht mit Zeitfenster", allow_only(&pool));
+            let mut lessons = self.policy(
+                district,
+                org,
+                "Unterricht mit Zeitfenster",
+                allow_only(&pool),
+            );
             lessons.template_uuid = Some(templates.lessons.clone());
             lessons.group_uuids = cases;
             lessons.time_windows = lesson_hours();
@@ -540,7 +692,11 @@ impl Seeder {
             .map(|app| {
                 let entry = catalogue::app_entry(app);
                 let taken = assigned[usize::from(app)];
-                let spare = if self.rng.random_bool(0.1) { 0 } else { self.rng.random_range(0..=5 + taken / 8) };
+                let spare = if self.rng.random_bool(0.1) {
+                    0
+                } else {
+                    self.rng.random_range(0..=5 + taken / 8)
+                };
                 CatalogApp {
                     uuid: Uuid::random(&mut self.rng).to_string(),
                     organization_uuid: organization_uuid.clone(),
@@ -556,16 +712,31 @@ impl Seeder {
     }
 
     /// The school's admin and two or three of its teachers get access tokens.
-    fn school_accounts(&mut self, district: &mut District, plan: &SchoolPlan, teachers: &[(PersonIdx, &str)]) {
+    fn school_accounts(
+        &mut self,
+        district: &mut District,
+        plan: &SchoolPlan,
+        teachers: &[(PersonIdx, &str)],
+    ) {
         let code = district.organisations[plan.org].code.to_lowercase();
         let login = unique(&mut self.logins, format!("admin.{code}"));
         let (first, last) = self.person_name();
-        let admin = self.account(login, format!("{first} {last}"), Role::SchoolAdmin, plan.org, vec![plan.org]);
+        let admin = self.account(
+            login,
+            format!("{first} {last}"),
+            Role::SchoolAdmin,
+            plan.org,
+            vec![plan.org],
+        );
         district.add_account(admin);
         let with_tokens = if plan.devices >= 200 { 3 } else { 2 };
         for &(person, _) in teachers.iter().take(with_tokens) {
-            let Person { login, display_name } = district.person(person).clone();
-            let teacher = self.account(login, display_name, Role::Teacher, plan.org, vec![plan.org]);
+            let Person {
+                login,
+                display_name,
+            } = district.person(person).clone();
+            let teacher =
+                self.account(login, display_name, Role::Teacher, plan.org, vec![plan.org]);
             district.add_account(teacher);
         }
     }
@@ -589,12 +760,19 @@ fn class_teachers(
     teachers: &[(PersonIdx, &'static str)],
     number: usize,
 ) -> Vec<ClassMember> {
-    let picks = [2 * number % teachers.len(), (2 * number + 1) % teachers.len()];
+    let picks = [
+        2 * number % teachers.len(),
+        (2 * number + 1) % teachers.len(),
+    ];
     let mut members: Vec<ClassMember> = picks
         .iter()
         .map(|&i| {
             let person = district.person(teachers[i].0);
-            ClassMember { login: person.login.clone(), display_name: person.display_name.clone(), device_uuid: None }
+            ClassMember {
+                login: person.login.clone(),
+                display_name: person.display_name.clone(),
+                device_uuid: None,
+            }
         })
         .collect();
     members.dedup();
@@ -636,21 +814,31 @@ fn forbid(bundle_ids: &[&str]) -> PolicyConfiguration {
 fn allow_only(apps: &[AppIdx]) -> PolicyConfiguration {
     PolicyConfiguration::AppCompliance {
         list_mode: ListMode::Whitelist,
-        apps: apps.iter().map(|&app| catalogue::app_entry(app).bundle_id.to_owned()).collect(),
+        apps: apps
+            .iter()
+            .map(|&app| catalogue::app_entry(app).bundle_id.to_owned())
+            .collect(),
         required_apps: vec![REQUIRED_APP.to_owned()],
     }
 }
 
 fn exam_apps() -> Vec<AppIdx> {
-    ["com.apple.Keynote", "com.apple.Numbers", "com.apple.Pages", "org.geogebra.calculator"]
-        .iter()
-        .filter_map(|id| catalogue::app_by_bundle(id))
-        .collect()
+    [
+        "com.apple.Keynote",
+        "com.apple.Numbers",
+        "com.apple.Pages",
+        "org.geogebra.calculator",
+    ]
+    .iter()
+    .filter_map(|id| catalogue::app_by_bundle(id))
+    .collect()
 }
 
 /// Monday to Friday, first to sixth lesson.
 fn lesson_hours() -> Vec<TimeWindow> {
-    (1..=5).map(|weekday| window(weekday, "07:45", "13:15")).collect()
+    (1..=5)
+        .map(|weekday| window(weekday, "07:45", "13:15"))
+        .collect()
 }
 
 /// Wednesday's first two lessons.
@@ -659,5 +847,9 @@ fn exam_hours() -> Vec<TimeWindow> {
 }
 
 fn window(weekday: u8, start: &str, end: &str) -> TimeWindow {
-    TimeWindow { weekday, start: start.to_owned(), end: end.to_owned() }
+    TimeWindow {
+        weekday,
+        start: start.to_owned(),
+        end: end.to_owned(),
+    }
 }

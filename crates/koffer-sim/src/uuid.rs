@@ -92,7 +92,10 @@ mod tests {
         uuids.sort();
         let texts: Vec<String> = uuids.iter().map(Uuid::to_string).collect();
 
-        assert!(texts.is_sorted(), "paging by uuid relies on the map order matching the text");
+        assert!(
+            texts.is_sorted(),
+            "paging by uuid relies on the map order matching the text"
+        );
     }
 
     #[test]
@@ -101,8 +104,16 @@ mod tests {
 
         let upper = uuid.to_string().to_uppercase();
 
-        assert_eq!(Uuid::parse(&uuid.to_string()), Some(uuid), "the text must round-trip");
-        assert_eq!(Uuid::parse(&upper), Some(uuid), "hex digits may come in upper case");
+        assert_eq!(
+            Uuid::parse(&uuid.to_string()),
+            Some(uuid),
+            "the text must round-trip"
+        );
+        assert_eq!(
+            Uuid::parse(&upper),
+            Some(uuid),
+            "hex digits may come in upper case"
+        );
         assert_eq!(Uuid::parse("not-a-uuid"), None, "other text is no uuid");
     }
 
@@ -111,6 +122,9 @@ mod tests {
         let text = Uuid::random(&mut ChaCha8Rng::seed_from_u64(3)).to_string();
 
         assert_eq!(&text[14..15], "4", "the version digit says random");
-        assert!("89ab".contains(&text[19..20]), "the variant bits say RFC 4122");
+        assert!(
+            "89ab".contains(&text[19..20]),
+            "the variant bits say RFC 4122"
+        );
     }
 }

@@ -1,0 +1,178 @@
+//! The one declaration of every command the UI may call: its name, request and response.
+//!
+//! `src-tauri` registers exactly these, each as a one-line call into [`crate::App`]; the
+//! TypeScript bindings in `ui/src/lib/bindings/` are generated from this list (see
+//! `bindings.rs`) and committed, and a test fails when they are stale.
+
+use koffer_core::device_detail::DeviceDetail;
+use koffer_core::overview::{FilterChoices, Overview};
+use koffer_core::query::{DevicePage, DeviceQuery};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::settings::Settings;
+
+/// Declares the commands once; [`COMMANDS`] and the generated `commands.ts` come from it.
+macro_rules! commands {
+    ($($(#[doc = $doc:literal])* $name:ident($request:ty) -> $response:ty;)*) => {
+        /// Name, request type and response type of each command, for the bindings.
+        pub const COMMANDS: &[(&str, fn(&ts_rs::Config) -> String, fn(&ts_rs::Config) -> String)] = &[
+            $((stringify!($name), <$request as TS>::name, <$response as TS>::name),)*
+        ];
+
+        /// Exports every request and response type (and what they use) into `cfg`'s folder.
+        pub fn export_types(cfg: &ts_rs::Config) -> Result<(), ts_rs::ExportError> {
+            $(
+                export_if_named::<$request>(cfg)?;
+                export_if_named::<$response>(cfg)?;
+            )*
+            Ok(())
+        }
+    };
+}
+
+fn export_if_named<T: TS + 'static>(cfg: &ts_rs::Config) -> Result<(), ts_rs::ExportError> {
+    match T::output_path() {
+        Some(_) => T::export_all(cfg),
+        None => Ok(()),
+    }
+}
+
+commands! {
+    /// Profiles, the active one, settings, and whether a sync runs.
+    app_state(Empty) -> AppState;
+    /// Checks a server address and token, keeps the token in the credential store, and makes
+    /// the profile active.
+    sign_in(SignIn) -> ProfileInfo;
+    switch_profile(ProfileRef) -> ProfileInfo;
+    /// Removes the token from the credential store and deletes the profile's cache.
+    forget_profile(ProfileRef) -> AppState;
+    save_settings(Settings) -> Empty;
+    /// Syncs the active profile; progress arrives as `sync-progress` events.
+    start_sync(SyncRequest) -> SyncSummary;
+    /// When each organisation was synced, and whether the server answered lately.
+    freshness(Empty) -> Freshness;
+    /// Asks the server whether it is reachable and the token still valid.
+    check_server(Empty) -> Freshness;
+    query_devices(DeviceQuery) -> DevicePage;
+    filter_choices(Empty) -> FilterChoices;
+    device_detail(DeviceRef) -> DeviceDetail;
+    overview(DeviceQuery) -> Overview;
+}
+
+/// The name of the event that carries [`SyncEvent`]s.
+pub const SYNC_EVENT: &str = "sync-progress";
+
+/// An empty request or response.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Empty {}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AppState {
+    pub profiles: Vec<ProfileInfo>,
+    pub active_profile_id: Option<String>,
+    pub settings: Settings,
+    pub syncing: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileInfo {
+    pub id: String,
+    /// "PROD", "QM-Test", "Demo-Bezirk": shown in the window at all times.
+    pub label: String,
+    pub server: String,
+    pub login: String,
+    pub display_name: String,
+    pub role: String,
+    /// The demo district: the emulator started with the app, token held in memory only.
+    pub demo: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SignIn {
+    pub server: String,
+    pub token: String,
+    /// Optional; the server's host name when empty.
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileRef {
+    pub profile_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceRef {
+    pub uuid: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncRequest {
+    pub full: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncSummary {
+    pub organisations: Vec<OrgSyncResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct OrgSyncResult {
+    pub uuid: String,
+    pub name: String,
+    #[ts(type = "number")]
+    pub devices: u64,
+    /// Why it failed, in words for the user; `null` when it synced.
+    pub error: Option<String>,
+}
+
+/// What the sync reports while it runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum SyncEvent {
+    Started { org: String, name: String, full: bool },
+    Devices {
+        org: String,
+        #[ts(type = "number")]
+        done: u64,
+        #[ts(type = "number")]
+        total: u64,
+    },
+    Finished { org: String, error: Option<String> },
+    /// The whole sync ended (successfully or not); the UI refetches what it shows.
+    Done { error: Option<String> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Freshness {
+    /// `null` until the server was asked once.
+    pub server_reachable: Option<bool>,
+    /// Why the server could not be used, in words for the user.
+    pub server_problem: Option<String>,
+    pub syncing: bool,
+    pub organisations: Vec<OrgFreshness>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct OrgFreshness {
+    pub uuid: String,
+    pub name: String,
+    pub kind: String,
+    #[ts(type = "number")]
+    pub devices: u64,
+    #[ts(type = "number | null")]
+    pub last_success: Option<i64>,
+    #[ts(type = "number | null")]
+    pub last_attempt: Option<i64>,
+    pub last_error: Option<String>,
+}

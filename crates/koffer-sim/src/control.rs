@@ -1,0 +1,116 @@
+//! The emulator's own control API under `/sim`, for tests, benchmarks and the demo.
+//!
+//! It needs no token and is never faulted; a real server has none of it (docs/api.md).
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{json_response, ApiError};
+use crate::render::{self, SimDeviceJson};
+use crate::state::Sim;
+
+pub fn routes() -> Router<Arc<Sim>> {
+    Router::new()
+        .route("/sim/devices", get(devices))
+        .route("/sim/clock", get(clock))
+        .route("/sim/clock/advance", post(advance))
+        .route("/sim/faults", post(faults))
+        .route("/sim/tokens/revoke", post(revoke))
+}
+
+#[derive(Debug, Deserialize)]
+struct Advance {
+    minutes: u32,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct FaultProbability {
+    probability: f64,
+}
+
+#[derive(Debug, Deserialize)]
+struct Revoke {
+    token: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Clock {
+    now: DateTime<Utc>,
+}
+
+type Answer = Result<Response, ApiError>;
+
+/// Every device of every organisation, organisation by organisation, in uuid order.
+async fn devices(State(sim): State<Arc<Sim>>) -> Response {
+    let world = sim.current();
+    let district = &world.district;
+    let devices: Vec<SimDeviceJson> = district
+        .inventory
+        .all()
+        .map(|device| SimDeviceJson {
+            uuid: device.uuid.to_string(),
+            serial_number: &device.serial,
+            organization_uuid: district.organisations[device.org].uuid(),
+            modification_date: device.modified,
+        })
+        .collect();
+    ok(&devices)
+}
+
+async fn clock(State(sim): State<Arc<Sim>>) -> Response {
+    drop(sim.current());
+    ok(&Clock {
+        now: sim.clock.now(),
+    })
+}
+
+/// Moves the clock on and applies the churn of each minute before answering.
+async fn advance(State(sim): State<Arc<Sim>>, body: Result<Bytes, BytesRejection>) -> Answer {
+    let Advance { minutes } = decode(body)?;
+    sim.clock.advance(minutes);
+    drop(sim.current_mut());
+    Ok(ok(&Clock {
+        now: sim.clock.now(),
+    }))
+}
+
+async fn faults(State(sim): State<Arc<Sim>>, body: Result<Bytes, BytesRejection>) -> Answer {
+    let FaultProbability { probability } = decode(body)?;
+    if !(0.0..=1.0).contains(&probability) {
+        let message = format!("probability must lie in 0..=1, was {probability}");
+        return Err(ApiError::bad_request(message));
+    }
+    sim.faults.set_probability(probability);
+    tracing::info!(probability, "fault probability changed");
+    Ok(ok(&FaultProbability { probability }))
+}
+
+async fn revoke(State(sim): State<Arc<Sim>>, body: Result<Bytes, BytesRejection>) -> Answer {
+    let Revoke { token } = decode(body)?;
+    if !sim.current_mut().district.revoke(&token) {
+        return Err(ApiError::not_found("no such token"));
+    }
+    tracing::info!("a token was revoked");
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn decode<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
+    let body =
+        body.map_err(|e| ApiError::bad_request(format!("the body could not be read: {e}")))?;
+    serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("the body does not decode: {e}")))
+}
+
+fn ok(value: &impl Serialize) -> Response {
+    json_response(StatusCode::OK, render::to_json(value))
+}
