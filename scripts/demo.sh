@@ -1,26 +1,40 @@
 #!/usr/bin/env bash
-# The demo: starts the emulator with a small district on loopback, signs in as its district
-# admin, syncs and lists devices with the `koffer` command.
+# The demo: starts the emulator with a district of three schools and a few hundred iPads on
+# loopback, and opens the Koffer window on it. The window syncs and shows the inventory.
+# Works on a fresh Debian 12 machine with Rust and Node: it installs what is missing first.
+#   scripts/demo.sh           the desktop app
+#   scripts/demo.sh --cli     the same district through the `koffer` command instead
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --locked -q -p koffer-sim -p koffer-cli
-data_dir=$(mktemp -d)
+scripts/setup.sh
+npm --prefix ui run --silent build
+cargo build --locked -q -p koffer-sim -p koffer-cli -p koffer-desktop
+
 announce=$(mktemp)
-target/debug/koffer-sim --seed 1 --schools 3 --devices 300 >"$announce" 2>/dev/null &
+data_dir=$(mktemp -d)
+target/debug/koffer-sim --seed 1 --schools 3 --devices 360 --churn 0.002 --clock-speed 60 \
+  >"$announce" 2>/dev/null &
 sim=$!
-trap 'kill $sim 2>/dev/null; rm -rf "$data_dir" "$announce"' EXIT
+trap 'kill $sim 2>/dev/null; rm -rf "$announce" "$data_dir"' EXIT
 until [ -s "$announce" ]; do sleep 0.1; done
 
 read -r url token < <(node -e '
 const a = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8").split("\n")[0]);
 const admin = a.users.find((u) => u.role === "DISTRICT_ADMIN");
 console.log(a.url, admin.token);' "$announce")
+echo "Emulator at $url; users and tokens: $announce" >&2
 
-export KOFFER_TOKEN=$token
-koffer() { target/debug/koffer --data-dir "$data_dir" "$@"; }
-koffer login --server "$url"
-koffer sync
-koffer status
-koffer devices --limit 15
-koffer devices --battery-below 20 --limit 10
+if [ "${1:-}" = "--cli" ]; then
+  export KOFFER_TOKEN=$token
+  koffer() { target/debug/koffer --data-dir "$data_dir" "$@"; }
+  koffer login --server "$url"
+  koffer sync
+  koffer status
+  koffer devices --limit 15
+  exit
+fi
+
+# The demo profile's token stays in this process's environment, never in the credential store.
+KOFFER_DEMO_SERVER=$url KOFFER_DEMO_TOKEN=$token KOFFER_DATA_DIR=$data_dir \
+  scripts/with-display.sh target/debug/koffer-desktop

@@ -4,9 +4,9 @@
 //! TypeScript bindings in `ui/src/lib/bindings/` are generated from this list (see
 //! `bindings.rs`) and committed, and a test fails when they are stale.
 
-use koffer_core::device_detail::DeviceDetail;
-use koffer_core::overview::{FilterChoices, Overview};
-use koffer_core::query::{DevicePage, DeviceQuery};
+pub use koffer_core::device_detail::DeviceDetail;
+pub use koffer_core::overview::{FilterChoices, Overview};
+pub use koffer_core::query::{DevicePage, DeviceQuery};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 

@@ -1,0 +1,19 @@
+fn main() {
+    // The app's own commands, listed so that capabilities can allow exactly these.
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "app_state",
+        "sign_in",
+        "switch_profile",
+        "forget_profile",
+        "save_settings",
+        "start_sync",
+        "freshness",
+        "check_server",
+        "query_devices",
+        "filter_choices",
+        "device_detail",
+        "overview",
+    ]);
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
+        .expect("the Tauri build step succeeds");
+}

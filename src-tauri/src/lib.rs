@@ -1,0 +1,154 @@
+//! The desktop shell: registers each command of `koffer_app::commands` as a one-line call into
+//! [`koffer_app::App`], forwards sync progress as events, and sets up the window and plugins.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use koffer_app::commands::{
+    AppState, DeviceRef, Empty, Freshness, ProfileInfo, ProfileRef, SignIn, SyncEvent,
+    SyncRequest, SyncSummary, SYNC_EVENT,
+};
+use koffer_app::error::AppError;
+use koffer_app::settings::Settings;
+use koffer_app::{App, Demo, EventSink};
+use tauri::{AppHandle, Emitter, Manager, State};
+
+type Koffer<'a> = State<'a, Arc<App>>;
+type Answer<T> = Result<T, AppError>;
+
+#[tauri::command]
+fn app_state(app: Koffer<'_>, request: Empty) -> Answer<AppState> {
+    app.app_state(request)
+}
+
+#[tauri::command]
+async fn sign_in(app: Koffer<'_>, request: SignIn) -> Answer<ProfileInfo> {
+    app.sign_in(request).await
+}
+
+#[tauri::command]
+fn switch_profile(app: Koffer<'_>, request: ProfileRef) -> Answer<ProfileInfo> {
+    app.switch_profile(request)
+}
+
+#[tauri::command]
+fn forget_profile(app: Koffer<'_>, request: ProfileRef) -> Answer<AppState> {
+    app.forget_profile(request)
+}
+
+#[tauri::command]
+fn save_settings(app: Koffer<'_>, request: Settings) -> Answer<Empty> {
+    app.save_settings(request)
+}
+
+#[tauri::command]
+async fn start_sync(app: Koffer<'_>, request: SyncRequest) -> Answer<SyncSummary> {
+    app.start_sync(request).await
+}
+
+#[tauri::command]
+fn freshness(app: Koffer<'_>, request: Empty) -> Answer<Freshness> {
+    app.freshness(request)
+}
+
+#[tauri::command]
+async fn check_server(app: Koffer<'_>, request: Empty) -> Answer<Freshness> {
+    app.check_server(request).await
+}
+
+#[tauri::command]
+async fn query_devices(
+    app: Koffer<'_>,
+    request: koffer_app::commands::DeviceQuery,
+) -> Answer<koffer_app::commands::DevicePage> {
+    app.query_devices(request)
+}
+
+#[tauri::command]
+async fn filter_choices(
+    app: Koffer<'_>,
+    request: Empty,
+) -> Answer<koffer_app::commands::FilterChoices> {
+    app.filter_choices(request)
+}
+
+#[tauri::command]
+async fn device_detail(
+    app: Koffer<'_>,
+    request: DeviceRef,
+) -> Answer<koffer_app::commands::DeviceDetail> {
+    app.device_detail(request)
+}
+
+#[tauri::command]
+async fn overview(
+    app: Koffer<'_>,
+    request: koffer_app::commands::DeviceQuery,
+) -> Answer<koffer_app::commands::Overview> {
+    app.overview(request)
+}
+
+/// Sends the core's sync progress to the window as events.
+struct WindowEvents(AppHandle);
+
+impl EventSink for WindowEvents {
+    fn sync_progress(&self, event: &SyncEvent) {
+        if let Err(error) = self.0.emit(SYNC_EVENT, event) {
+            log::warn!("could not send a sync event to the window: {error}");
+        }
+    }
+}
+
+/// The app's data folder: `KOFFER_DATA_DIR` when set (tests, portable installs), else the
+/// OS's per-user app data folder.
+fn data_dir(handle: &AppHandle) -> tauri::Result<PathBuf> {
+    match std::env::var_os("KOFFER_DATA_DIR") {
+        Some(dir) => Ok(PathBuf::from(dir)),
+        None => handle.path().app_data_dir(),
+    }
+}
+
+pub fn run() {
+    tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|handle, _, _| {
+            if let Some(window) = handle.get_webview_window("main") {
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(
+            tauri_plugin_log::Builder::new()
+                .level(log::LevelFilter::Info)
+                .rotation_strategy(tauri_plugin_log::RotationStrategy::KeepSome(7))
+                .max_file_size(5_000_000)
+                .target(tauri_plugin_log::Target::new(tauri_plugin_log::TargetKind::LogDir {
+                    file_name: Some("koffer".into()),
+                }))
+                .build(),
+        )
+        .plugin(tauri_plugin_window_state::Builder::new().build())
+        .setup(|tauri_app| {
+            let handle = tauri_app.handle().clone();
+            let root = data_dir(&handle)?;
+            let events = Arc::new(WindowEvents(handle));
+            let app = Arc::new(App::open(&root, Demo::from_env(), events));
+            tauri::async_runtime::spawn(app.clone().sync_on_interval());
+            tauri_app.manage(app);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            app_state,
+            sign_in,
+            switch_profile,
+            forget_profile,
+            save_settings,
+            start_sync,
+            freshness,
+            check_server,
+            query_devices,
+            filter_choices,
+            device_detail,
+            overview,
+        ])
+        .run(tauri::generate_context!())
+        .expect("the window opens");
+}
