@@ -273,13 +273,13 @@ fn a_data_folder_that_cannot_be_written_is_named_in_the_error() {
     let admin = emulator.user("SCHOOL_ADMIN").clone();
     let blocker = tempfile::NamedTempFile::new().unwrap();
     let not_a_dir = blocker.path().join("sub");
-    let mut login = koffer_tests::Koffer::new().command(&["login", "--server", &emulator.url]);
-    login
+    let login = std::process::Command::new(koffer_tests::binary("koffer"))
         .arg("--data-dir")
         .arg(&not_a_dir)
-        .env("KOFFER_TOKEN", &admin.token);
-
-    let login = login.output().unwrap();
+        .args(["login", "--server", &emulator.url])
+        .env("KOFFER_TOKEN", &admin.token)
+        .output()
+        .unwrap();
 
     assert_eq!(login.status.code(), Some(7), "{}", text(&login.stderr));
     assert!(

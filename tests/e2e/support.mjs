@@ -16,8 +16,8 @@ const simBinary = join(root, "target/debug", `koffer-sim${exe}`);
 export const screenshotDir = join(root, "test-output/e2e");
 
 /** Starts the emulator on a free loopback port; resolves once it announced its address. */
-export function startEmulator(args = []) {
-  const child = spawn(simBinary, ["--listen", "127.0.0.1:0", ...args], {
+export function startEmulator(args = [], binary = simBinary) {
+  const child = spawn(binary, ["--listen", "127.0.0.1:0", ...args], {
     stdio: ["ignore", "pipe", "ignore"],
   });
   return new Promise((resolvePromise, reject) => {

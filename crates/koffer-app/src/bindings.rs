@@ -12,11 +12,16 @@ use crate::commands::{export_types, COMMANDS};
 /// Every generated file: its name in the bindings folder and its text.
 pub fn generate() -> BTreeMap<String, String> {
     let dir = tempdir();
-    let cfg = ts_rs::Config::new().with_large_int("number").with_out_dir(&dir);
+    let cfg = ts_rs::Config::new()
+        .with_large_int("number")
+        .with_out_dir(&dir);
     export_types(&cfg).expect("the command types export");
     export_types_of_errors(&cfg);
     let mut files = BTreeMap::new();
-    for entry in std::fs::read_dir(&dir).expect("the export folder exists").flatten() {
+    for entry in std::fs::read_dir(&dir)
+        .expect("the export folder exists")
+        .flatten()
+    {
         let name = entry.file_name().to_string_lossy().into_owned();
         let text = std::fs::read_to_string(entry.path()).expect("an exported file reads");
         files.insert(name, text);
@@ -35,9 +40,12 @@ fn export_types_of_errors(cfg: &ts_rs::Config) {
 /// `commands.ts`: for each command, its request and response type, so the UI's `call` is
 /// typed by the command's name.
 fn commands_ts(cfg: &ts_rs::Config) -> String {
-    let mut text = String::from("// Generated from crates/koffer-app/src/commands.rs. Do not edit.\n");
-    let used: std::collections::BTreeSet<String> =
-        COMMANDS.iter().flat_map(|(_, request, response)| [request(cfg), response(cfg)]).collect();
+    let mut text =
+        String::from("// Generated from crates/koffer-app/src/commands.rs. Do not edit.\n");
+    let used: std::collections::BTreeSet<String> = COMMANDS
+        .iter()
+        .flat_map(|(_, request, response)| [request(cfg), response(cfg)])
+        .collect();
     for name in used {
         text.push_str(&format!("import type {{ {name} }} from \"./{name}\";\n"));
     }
@@ -56,7 +64,11 @@ fn commands_ts(cfg: &ts_rs::Config) -> String {
 }
 
 fn tempdir() -> std::path::PathBuf {
-    let unique = format!("koffer-bindings-{}-{:?}", std::process::id(), std::thread::current().id());
+    let unique = format!(
+        "koffer-bindings-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    );
     let dir = std::env::temp_dir().join(unique.replace(['(', ')'], ""));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("a temporary folder");
@@ -94,7 +106,11 @@ mod tests {
         let generated = generate();
 
         let mut committed = BTreeMap::new();
-        for entry in std::fs::read_dir(committed_dir()).into_iter().flatten().flatten() {
+        for entry in std::fs::read_dir(committed_dir())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             let text = std::fs::read_to_string(entry.path()).unwrap();
             committed.insert(entry.file_name().to_string_lossy().into_owned(), text);
         }

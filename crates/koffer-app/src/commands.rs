@@ -138,7 +138,11 @@ pub struct OrgSyncResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", tag = "kind")]
 pub enum SyncEvent {
-    Started { org: String, name: String, full: bool },
+    Started {
+        org: String,
+        name: String,
+        full: bool,
+    },
     Devices {
         org: String,
         #[ts(type = "number")]
@@ -146,9 +150,14 @@ pub enum SyncEvent {
         #[ts(type = "number")]
         total: u64,
     },
-    Finished { org: String, error: Option<String> },
+    Finished {
+        org: String,
+        error: Option<String>,
+    },
     /// The whole sync ended (successfully or not); the UI refetches what it shows.
-    Done { error: Option<String> },
+    Done {
+        error: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

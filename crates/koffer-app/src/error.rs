@@ -68,7 +68,12 @@ impl From<Error> for AppError {
             ErrorCode::InvalidInput => AppErrorCode::InvalidInput,
             ErrorCode::LocalStorage => AppErrorCode::LocalStorage,
         };
-        AppError { code, key: error.key().to_owned(), message: error.to_string(), field: None }
+        AppError {
+            code,
+            key: error.key().to_owned(),
+            message: error.to_string(),
+            field: None,
+        }
     }
 }
 

@@ -66,7 +66,9 @@ pub struct App {
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("App").field("root", &self.root).finish_non_exhaustive()
+        f.debug_struct("App")
+            .field("root", &self.root)
+            .finish_non_exhaustive()
     }
 }
 
@@ -100,11 +102,17 @@ impl App {
         let app = App {
             profiles,
             root: root.to_owned(),
-            state: Mutex::new(State { settings, active: None }),
+            state: Mutex::new(State {
+                settings,
+                active: None,
+            }),
             syncing: AtomicBool::new(false),
             events,
         };
-        let wanted = app.profiles.demo_id().or_else(|| app.lock().settings.active_profile_id.clone());
+        let wanted = app
+            .profiles
+            .demo_id()
+            .or_else(|| app.lock().settings.active_profile_id.clone());
         if let Some(id) = wanted {
             if let Err(error) = app.activate(&id) {
                 tracing::warn!(profile = %id, %error, "could not reopen the last profile");
@@ -114,11 +122,16 @@ impl App {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn active(&self) -> AppResult<Arc<Active>> {
-        self.lock().active.clone().ok_or_else(AppError::not_signed_in)
+        self.lock()
+            .active
+            .clone()
+            .ok_or_else(AppError::not_signed_in)
     }
 
     pub fn app_state(&self, _: Empty) -> AppResult<AppState> {
@@ -132,16 +145,24 @@ impl App {
     }
 
     pub async fn sign_in(&self, request: SignIn) -> AppResult<ProfileInfo> {
-        let server = ServerUrl::parse(&request.server).map_err(|e| AppError::from(e).on_field("server"))?;
-        let token = AccessToken::new(&request.token).map_err(|e| AppError::from(e).on_field("token"))?;
+        let server =
+            ServerUrl::parse(&request.server).map_err(|e| AppError::from(e).on_field("server"))?;
+        let token =
+            AccessToken::new(&request.token).map_err(|e| AppError::from(e).on_field("token"))?;
         let client = Client::new(server.clone(), token.clone())?;
 
         let user = client.current_user().await.map_err(|e| {
-            let field = if e.code() == ErrorCode::TokenRejected { "token" } else { "server" };
+            let field = if e.code() == ErrorCode::TokenRejected {
+                "token"
+            } else {
+                "server"
+            };
             AppError::from(e).on_field(field)
         })?;
 
-        let id = self.profiles.sign_in(&server, &user, &request.label, &token)?;
+        let id = self
+            .profiles
+            .sign_in(&server, &user, &request.label, &token)?;
         self.activate(&id)
     }
 
@@ -152,7 +173,11 @@ impl App {
     pub fn forget_profile(&self, request: ProfileRef) -> AppResult<AppState> {
         {
             let mut state = self.lock();
-            if state.active.as_ref().is_some_and(|a| a.info.id == request.profile_id) {
+            if state
+                .active
+                .as_ref()
+                .is_some_and(|a| a.info.id == request.profile_id)
+            {
                 state.active = None;
                 state.settings.active_profile_id = None;
                 self.save(&state.settings)?;
@@ -165,13 +190,18 @@ impl App {
     pub fn save_settings(&self, settings: Settings) -> AppResult<Empty> {
         let mut state = self.lock();
         let active_profile_id = state.active.as_ref().map(|a| a.info.id.clone());
-        state.settings = Settings { active_profile_id, ..settings };
+        state.settings = Settings {
+            active_profile_id,
+            ..settings
+        };
         self.save(&state.settings)?;
         Ok(Empty {})
     }
 
     fn save(&self, settings: &Settings) -> AppResult<()> {
-        settings.save(&self.root).map_err(|e| AppError::from(koffer_core::Error::Io(e)))
+        settings
+            .save(&self.root)
+            .map_err(|e| AppError::from(koffer_core::Error::Io(e)))
     }
 
     fn activate(&self, id: &str) -> AppResult<ProfileInfo> {
@@ -197,7 +227,10 @@ impl App {
     pub async fn start_sync(&self, request: SyncRequest) -> AppResult<SyncSummary> {
         let active = self.active()?;
         if self.syncing.swap(true, Ordering::SeqCst) {
-            return Err(AppError::invalid("sync_running", "A sync is already running."));
+            return Err(AppError::invalid(
+                "sync_running",
+                "A sync is already running.",
+            ));
         }
         let result = self.run_sync(&active, request.full).await;
         self.syncing.store(false, Ordering::SeqCst);
@@ -208,7 +241,10 @@ impl App {
 
     async fn run_sync(&self, active: &Active, full: bool) -> AppResult<SyncSummary> {
         let mut writer = Store::open_in(&active.dir)?;
-        let options = SyncOptions { full, ..SyncOptions::default() };
+        let options = SyncOptions {
+            full,
+            ..SyncOptions::default()
+        };
         let events = self.events.clone();
         let forward = move |p: &Progress| events.sync_progress(&sync_event(p));
 
@@ -263,7 +299,10 @@ impl App {
         let outcome = match answer.await {
             Ok(Ok(_)) => None,
             Ok(Err(e)) => Some((e.code(), e.to_string())),
-            Err(_) => Some((ErrorCode::Offline, "The server did not answer in time.".to_owned())),
+            Err(_) => Some((
+                ErrorCode::Offline,
+                "The server did not answer in time.".to_owned(),
+            )),
         };
         active.note_outcome(outcome);
         self.freshness(Empty {})
@@ -283,12 +322,19 @@ impl App {
         let active = self.active()?;
         let detail = device_detail::device_detail(active.reader().conn(), &request.uuid)?;
         detail.ok_or_else(|| {
-            AppError::invalid("device_not_cached", "This device is no longer in the cache.")
+            AppError::invalid(
+                "device_not_cached",
+                "This device is no longer in the cache.",
+            )
         })
     }
 
     pub fn overview(&self, request: DeviceQuery) -> AppResult<Overview> {
-        Ok(overview::overview(self.active()?.reader().conn(), &request, now_ms())?)
+        Ok(overview::overview(
+            self.active()?.reader().conn(),
+            &request,
+            now_ms(),
+        )?)
     }
 
     /// Syncs on the interval the settings name, for as long as the app runs.
@@ -308,14 +354,21 @@ impl App {
 
 impl Active {
     fn reader(&self) -> MutexGuard<'_, Store> {
-        self.reader.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.reader
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Remembers whether the server was usable, for the freshness display.
     fn note_outcome(&self, failure: Option<(ErrorCode, String)>) {
         let mut health = self.health.lock().unwrap_or_else(|p| p.into_inner());
         match failure {
-            None => *health = Health { reachable: Some(true), problem: None },
+            None => {
+                *health = Health {
+                    reachable: Some(true),
+                    problem: None,
+                }
+            }
             Some((code, message)) => {
                 health.reachable = Some(code != ErrorCode::Offline);
                 health.problem = Some(message);

@@ -31,7 +31,10 @@ pub struct Opened {
 
 impl Profiles {
     pub fn new(root: &Path, demo: Option<Demo>) -> Profiles {
-        Profiles { dir: root.join("profiles"), demo }
+        Profiles {
+            dir: root.join("profiles"),
+            demo,
+        }
     }
 
     pub fn demo_id(&self) -> Option<String> {
@@ -65,18 +68,18 @@ impl Profiles {
         label: &str,
         token: &AccessToken,
     ) -> AppResult<String> {
-        let existing = self.list().into_iter().find(|p| {
-            !p.demo && p.server == server.as_str() && p.login == user.login
-        });
+        let existing = self
+            .list()
+            .into_iter()
+            .find(|p| !p.demo && p.server == server.as_str() && p.login == user.login);
         let id = existing.map_or_else(new_id, |p| p.id);
         let dir = self.dir.join(&id);
         std::fs::create_dir_all(&dir).map_err(|e| AppError::from(koffer_core::Error::Io(e)))?;
         let mut profile = Profile::load(&dir)?
             .unwrap_or_else(|| Profile::new(server, &user.login, &user.display_name));
-        profile.label = Some(label.trim()).filter(|l| !l.is_empty()).map_or_else(
-            || url_host(server),
-            str::to_owned,
-        );
+        profile.label = Some(label.trim())
+            .filter(|l| !l.is_empty())
+            .map_or_else(|| url_host(server), str::to_owned);
         profile.role = serde_json::to_value(user.role)
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
@@ -93,11 +96,19 @@ impl Profiles {
             let server = ServerUrl::parse(&demo.server)?;
             let client = Client::new(server, AccessToken::new(&demo.token)?)?;
             std::fs::create_dir_all(&dir).map_err(|e| AppError::from(koffer_core::Error::Io(e)))?;
-            return Ok(Opened { info: demo_info(demo), dir, client });
+            return Ok(Opened {
+                info: demo_info(demo),
+                dir,
+                client,
+            });
         }
         let profile = Profile::load(&dir)?.ok_or_else(AppError::not_signed_in)?;
         let client = Client::new(profile.server_url()?, profile.token()?)?;
-        Ok(Opened { info: info(id, &profile, false), dir, client })
+        Ok(Opened {
+            info: info(id, &profile, false),
+            dir,
+            client,
+        })
     }
 
     /// Removes the token from the credential store and the profile's folder with its cache.
@@ -145,5 +156,9 @@ fn new_id() -> String {
 fn url_host(server: &ServerUrl) -> String {
     let text = server.as_str();
     let without_scheme = text.split_once("://").map_or(text, |(_, rest)| rest);
-    without_scheme.split(['/', ':']).next().unwrap_or(without_scheme).to_owned()
+    without_scheme
+        .split(['/', ':'])
+        .next()
+        .unwrap_or(without_scheme)
+        .to_owned()
 }

@@ -33,9 +33,17 @@ impl Default for Settings {
             language: "de".to_owned(),
             organisations: Vec::new(),
             inventory: DeviceQuery::default(),
-            columns: ["name", "serial", "model", "osVersion", "battery", "user", "lastContact"]
-                .map(str::to_owned)
-                .to_vec(),
+            columns: [
+                "name",
+                "serial",
+                "model",
+                "osVersion",
+                "battery",
+                "user",
+                "lastContact",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
             sync_interval_minutes: 15,
             high_contrast: false,
             active_profile_id: None,

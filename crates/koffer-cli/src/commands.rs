@@ -69,9 +69,9 @@ fn data_dir(chosen: Option<PathBuf>) -> Result<PathBuf> {
 
 async fn login(data_dir: &Path, server: &str, token_stdin: bool) -> Result<ExitCode> {
     let server = ServerUrl::parse(server)?;
+    Store::open_in(data_dir)?;
     refuse_other_server(data_dir, &server)?;
     let (token, from_env) = read_token(token_stdin)?;
-    Store::open_in(data_dir)?;
 
     let user = Client::new(server.clone(), token.clone())?
         .current_user()

@@ -69,10 +69,15 @@ pub struct AppRow {
 
 /// The device with its groups, the policies assigned to them, and its installed apps.
 pub fn device_detail(conn: &Connection, uuid: &str) -> Result<Option<DeviceDetail>> {
-    let Some(mut detail) = device(conn, uuid)? else { return Ok(None) };
+    let Some(mut detail) = device(conn, uuid)? else {
+        return Ok(None);
+    };
     detail.groups = groups(conn, uuid)?;
     detail.policies = policies(conn, uuid)?;
-    detail.apps = devices::installed_apps(conn, uuid)?.into_iter().map(app_row).collect();
+    detail.apps = devices::installed_apps(conn, uuid)?
+        .into_iter()
+        .map(app_row)
+        .collect();
     Ok(Some(detail))
 }
 
@@ -126,7 +131,11 @@ fn groups(conn: &Connection, uuid: &str) -> Result<Vec<GroupRef>> {
          WHERE m.device_uuid = ?1 ORDER BY g.name COLLATE NOCASE",
     )?;
     let rows = statement.query_map([uuid], |row| {
-        Ok(GroupRef { uuid: row.get(0)?, name: row.get(1)?, kind: row.get(2)? })
+        Ok(GroupRef {
+            uuid: row.get(0)?,
+            name: row.get(1)?,
+            kind: row.get(2)?,
+        })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -54,12 +54,15 @@ pub fn overview(conn: &Connection, scope: &DeviceQuery, now_ms: i64) -> Result<O
     let (filter, params) = where_clause(scope, now_ms)?;
     let grouped = |expression: &str| -> Result<Vec<(String, u64)>> {
         let sql = format!(
-            "SELECT {expression} AS k, count(*) FROM devices d
+            "SELECT CAST({expression} AS TEXT) AS k, count(*) FROM devices d
              JOIN organisations o ON o.uuid = d.org_uuid WHERE {filter} GROUP BY k ORDER BY k"
         );
         let mut statement = conn.prepare(&sql)?;
         let rows = statement.query_map(rusqlite::params_from_iter(&params), |row| {
-            Ok((row.get::<_, Option<String>>(0)?.unwrap_or_default(), row.get::<_, i64>(1)? as u64))
+            Ok((
+                row.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                row.get::<_, i64>(1)? as u64,
+            ))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     };
@@ -75,13 +78,24 @@ pub fn overview(conn: &Connection, scope: &DeviceQuery, now_ms: i64) -> Result<O
     let last_contact = last_contact_buckets(&grouped(&last_contact_case(now_ms))?);
     let battery = battery_buckets(&grouped(BATTERY_CASE)?);
     let devices = last_contact.iter().map(|b: &Bucket| b.devices).sum();
-    Ok(Overview { devices, organisations, os_versions, last_contact, battery, compliance })
+    Ok(Overview {
+        devices,
+        organisations,
+        os_versions,
+        last_contact,
+        battery,
+        compliance,
+    })
 }
 
 fn bucket(label: &str, devices: u64, filter: impl FnOnce(&mut BucketFilter)) -> Bucket {
     let mut f = BucketFilter::default();
     filter(&mut f);
-    Bucket { label: label.to_owned(), devices, filter: f }
+    Bucket {
+        label: label.to_owned(),
+        devices,
+        filter: f,
+    }
 }
 
 /// OS versions grouped by major.minor ("17.5"), newest first; the filter matches 17.5.x.
@@ -198,17 +212,22 @@ pub fn filter_choices(conn: &Connection) -> Result<FilterChoices> {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     };
-    let organisations = choices(
-        "SELECT uuid, name, kind, NULL FROM organisations ORDER BY name COLLATE NOCASE",
-    )?;
+    let organisations =
+        choices("SELECT uuid, name, kind, NULL FROM organisations ORDER BY name COLLATE NOCASE")?;
     let groups = choices(
         "SELECT g.uuid, g.name, g.kind, o.name FROM device_groups g
          JOIN organisations o ON o.uuid = g.org_uuid ORDER BY o.name, g.name COLLATE NOCASE",
     )?;
     let mut statement =
         conn.prepare("SELECT DISTINCT os_version FROM devices ORDER BY os_sort DESC")?;
-    let os_versions = statement.query_map([], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
-    Ok(FilterChoices { organisations, groups, os_versions })
+    let os_versions = statement
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(FilterChoices {
+        organisations,
+        groups,
+        os_versions,
+    })
 }
 
 #[cfg(test)]
@@ -217,13 +236,28 @@ mod tests {
 
     #[test]
     fn os_versions_are_grouped_by_minor_version_newest_first() {
-        let counts = vec![("16.7.10".into(), 2), ("17.5".into(), 3), ("17.5.1".into(), 4)];
+        let counts = vec![
+            ("16.7.10".into(), 2),
+            ("17.5".into(), 3),
+            ("17.5.1".into(), 4),
+        ];
 
         let buckets = os_major_minor(counts);
 
-        let labels: Vec<_> = buckets.iter().map(|b| (b.label.as_str(), b.devices)).collect();
-        assert_eq!(labels, [("17.5", 7), ("16.7", 2)], "17.5 and 17.5.1 are one bar");
-        assert_eq!(buckets[0].filter.os_version.as_deref(), Some("17.5"), "a click filters 17.5.x");
+        let labels: Vec<_> = buckets
+            .iter()
+            .map(|b| (b.label.as_str(), b.devices))
+            .collect();
+        assert_eq!(
+            labels,
+            [("17.5", 7), ("16.7", 2)],
+            "17.5 and 17.5.1 are one bar"
+        );
+        assert_eq!(
+            buckets[0].filter.os_version.as_deref(),
+            Some("17.5"),
+            "a click filters 17.5.x"
+        );
     }
 
     #[test]

@@ -54,7 +54,10 @@ use crate::faults::Faults;
 use crate::seed::Plan;
 use crate::state::{Sim, World};
 
-/// Most devices the emulator seeds; beyond this a school's groups outgrow their indices.
+/// Most devices the emulator seeds.
+///
+/// Known limit: a school's device groups are numbered in 16 bits, which a school with many
+/// millions of devices would outgrow; this bound keeps well clear of that.
 pub const MAX_DEVICES: usize = 1_000_000;
 
 #[derive(Debug, Clone, PartialEq)]

@@ -4,7 +4,7 @@
 //! from stdout, `{"url": ..., "users": [...]}`, to learn where it listens and which tokens to
 //! use. Everything else goes to stderr as logs.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 
 use anyhow::Context;
@@ -86,9 +86,11 @@ fn config(options: Options) -> Config {
 
 fn init_logging() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let colours = std::io::stderr().is_terminal();
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colours)
         .init();
 }
 

@@ -4,7 +4,7 @@
 //! order, so the same seed and options give the same district, uuid for uuid. Times are offsets
 //! from the simulated clock's start, never read from the wall clock.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use koffer_api::{
@@ -47,6 +47,7 @@ pub fn seed(plan: &Plan, start: DateTime<Utc>) -> District {
 }
 
 /// One school to seed.
+#[derive(Clone, Copy)]
 struct SchoolPlan {
     org: OrgIdx,
     kind: &'static SchoolType,
@@ -75,10 +76,16 @@ struct SchoolGroups {
     students: Vec<(u8, u16)>,
 }
 
+/// A school's id and its teachers, as the class steps need them.
+struct Staff<'a> {
+    org: OrgIdx,
+    teachers: &'a [(PersonIdx, &'static str)],
+}
+
 struct Seeder {
     rng: ChaCha8Rng,
     start: DateTime<Utc>,
-    logins: HashSet<String>,
+    logins: UniqueNames,
 }
 
 impl Seeder {
@@ -86,7 +93,7 @@ impl Seeder {
         Seeder {
             rng: ChaCha8Rng::seed_from_u64(seed),
             start,
-            logins: HashSet::new(),
+            logins: UniqueNames::default(),
         }
     }
 
@@ -132,7 +139,7 @@ impl Seeder {
             .copied()
             .chain(combinations)
             .collect();
-        let mut codes = HashSet::new();
+        let mut codes = UniqueNames::default();
         (0..count)
             .map(|i| {
                 let (kind, place) = order[i % order.len()];
@@ -145,7 +152,7 @@ impl Seeder {
                     format!(" {}", round + 1)
                 };
                 let name = format!("{} {location}{suffix}", kind.name);
-                let code = unique(&mut codes, names::school_code(kind, location));
+                let code = codes.claim(names::school_code(kind, location));
                 (name, code, kind)
             })
             .collect()
@@ -173,7 +180,7 @@ impl Seeder {
 
     fn district_admin(&mut self, district: &mut District) {
         let (first, last) = self.person_name();
-        let login = unique(&mut self.logins, "admin.musterstadt".to_owned());
+        let login = self.logins.claim("admin.musterstadt".to_owned());
         let rights = (0..district.organisations.len()).collect();
         let account = self.account(
             login,
@@ -392,7 +399,7 @@ impl Seeder {
         (0..count)
             .map(|_| {
                 let (first, last) = self.person_name();
-                let login = unique(&mut self.logins, names::teacher_login(first, last));
+                let login = self.logins.claim(names::teacher_login(first, last));
                 let person = Person {
                     login,
                     display_name: format!("{first} {last}"),
@@ -450,97 +457,95 @@ impl Seeder {
         if plan.devices == 0 {
             return;
         }
-        let kind = plan.kind;
-        let one_to_one_from = kind.one_to_one_from.filter(|_| !groups.students.is_empty());
-        let case_years: Vec<u8> = (kind.first_year..=kind.last_year)
-            .filter(|&y| one_to_one_from.is_none_or(|f| y < f))
-            .collect();
-        let per_case_year = if case_years.is_empty() {
-            0
-        } else {
-            (2 * groups.cases.len()).div_ceil(case_years.len()).max(1)
+        let staff = Staff {
+            org: plan.org,
+            teachers,
         };
-        let mut class_count = 0;
-        for &year in &case_years {
-            for letter in 0..per_case_year {
-                let case = groups
-                    .cases
-                    .get(class_count % groups.cases.len().max(1))
-                    .copied();
-                let name = format!("{year}{}", names::class_letters(letter));
-                let class = self.case_class(district, plan.org, name, case, teachers, class_count);
-                district.organisations[plan.org].classes.push(class);
-                class_count += 1;
-            }
+        let one_to_one_from = plan
+            .kind
+            .one_to_one_from
+            .filter(|_| !groups.students.is_empty());
+        let case_years: Vec<u8> = (plan.kind.first_year..=plan.kind.last_year)
+            .filter(|&year| one_to_one_from.is_none_or(|from| year < from))
+            .collect();
+        self.case_classes(district, &staff, &case_years, &groups.cases);
+        self.one_to_one_classes(district, &staff, layout.student_devices, &groups.students);
+    }
+
+    /// Two classes per case over the years that share cases, each class with one of them.
+    fn case_classes(
+        &mut self,
+        district: &mut District,
+        staff: &Staff,
+        years: &[u8],
+        cases: &[u16],
+    ) {
+        if years.is_empty() {
+            return;
         }
-        let one_to_one_classes = layout
-            .student_devices
-            .div_ceil(groups.students.len().max(1) * CLASS_SIZE);
-        let total = groups.students.len() * one_to_one_classes;
-        let mut index = 0;
-        for &(year, group) in &groups.students {
-            for letter in 0..one_to_one_classes {
-                let size = share(layout.student_devices, total, index);
-                let name = format!("{year}{}", names::class_letters(letter));
-                let class = self.one_to_one_class(
-                    district,
-                    plan.org,
-                    name,
-                    group,
-                    size,
-                    teachers,
-                    class_count,
-                );
-                district.organisations[plan.org].classes.push(class);
-                class_count += 1;
-                index += 1;
-            }
+        let per_year = (2 * cases.len()).div_ceil(years.len()).max(1);
+        for (i, (year, letter)) in years
+            .iter()
+            .flat_map(|&year| (0..per_year).map(move |letter| (year, letter)))
+            .enumerate()
+        {
+            let name = format!("{year}{}", names::class_letters(letter));
+            let case = cases.get(i % cases.len().max(1)).copied();
+            let class = self.case_class(district, staff, name, case);
+            district.organisations[staff.org].classes.push(class);
+        }
+    }
+
+    /// The students' iPads spread evenly over classes of about [`CLASS_SIZE`] per 1:1 year.
+    fn one_to_one_classes(
+        &mut self,
+        district: &mut District,
+        staff: &Staff,
+        devices: usize,
+        years: &[(u8, u16)],
+    ) {
+        let per_year = devices.div_ceil(years.len().max(1) * CLASS_SIZE);
+        let total = years.len() * per_year;
+        for (i, (year, group, letter)) in years
+            .iter()
+            .flat_map(|&(year, group)| (0..per_year).map(move |letter| (year, group, letter)))
+            .enumerate()
+        {
+            let name = format!("{year}{}", names::class_letters(letter));
+            let size = share(devices, total, i);
+            let class = self.one_to_one_class(district, staff, name, group, size);
+            district.organisations[staff.org].classes.push(class);
         }
     }
 
     fn case_class(
         &mut self,
         district: &mut District,
-        org: OrgIdx,
+        staff: &Staff,
         name: String,
         case: Option<u16>,
-        teachers: &[(PersonIdx, &'static str)],
-        number: usize,
     ) -> SchoolClass {
         let size = self.rng.random_range(20..=28);
         let students = (0..size).map(|_| self.student(district).0).collect();
-        let case_group_uuid = case.map(|g| {
-            district.organisations[org].groups[usize::from(g)]
-                .uuid
-                .clone()
-        });
-        SchoolClass {
-            uuid: Uuid::random(&mut self.rng).to_string(),
-            organization_uuid: district.organisations[org].uuid().to_owned(),
-            name,
-            teachers: class_teachers(district, teachers, number),
-            students,
-            case_group_uuid,
-        }
+        let groups = &district.organisations[staff.org].groups;
+        let case_group_uuid = case.map(|g| groups[usize::from(g)].uuid.clone());
+        self.class(district, staff, name, students, case_group_uuid)
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn one_to_one_class(
         &mut self,
         district: &mut District,
-        org: OrgIdx,
+        staff: &Staff,
         name: String,
         group: u16,
         size: usize,
-        teachers: &[(PersonIdx, &'static str)],
-        number: usize,
     ) -> SchoolClass {
         let mut students = Vec::with_capacity(size);
         for _ in 0..size {
             let (mut member, person, last) = self.student(district);
-            let code = &district.organisations[org].code;
+            let code = &district.organisations[staff.org].code;
             let placement = Placement {
-                org,
+                org: staff.org,
                 name: format!("{code}-S-{}", names::ascii_fold(last)),
                 user: Some(person),
                 groups: vec![group],
@@ -550,19 +555,33 @@ impl Seeder {
             member.device_uuid = Some(self.enrol(district, placement).to_string());
             students.push(member);
         }
+        self.class(district, staff, name, students, None)
+    }
+
+    /// A class with the next two teachers in turn: the class teacher and a deputy.
+    fn class(
+        &mut self,
+        district: &District,
+        staff: &Staff,
+        name: String,
+        students: Vec<ClassMember>,
+        case_group_uuid: Option<String>,
+    ) -> SchoolClass {
+        let organisation = &district.organisations[staff.org];
+        let number = organisation.classes.len();
         SchoolClass {
             uuid: Uuid::random(&mut self.rng).to_string(),
-            organization_uuid: district.organisations[org].uuid().to_owned(),
+            organization_uuid: organisation.uuid().to_owned(),
             name,
-            teachers: class_teachers(district, teachers, number),
+            teachers: class_teachers(district, staff.teachers, number),
             students,
-            case_group_uuid: None,
+            case_group_uuid,
         }
     }
 
     fn student(&mut self, district: &mut District) -> (ClassMember, PersonIdx, &'static str) {
         let (first, last) = self.person_name();
-        let login = unique(&mut self.logins, names::student_login(first, last));
+        let login = self.logins.claim(names::student_login(first, last));
         let display_name = format!("{first} {last}");
         let member = ClassMember {
             login: login.clone(),
@@ -719,7 +738,7 @@ impl Seeder {
         teachers: &[(PersonIdx, &str)],
     ) {
         let code = district.organisations[plan.org].code.to_lowercase();
-        let login = unique(&mut self.logins, format!("admin.{code}"));
+        let login = self.logins.claim(format!("admin.{code}"));
         let (first, last) = self.person_name();
         let admin = self.account(
             login,
@@ -784,15 +803,30 @@ fn share(total: usize, parts: usize, index: usize) -> usize {
     total / parts + usize::from(index < total % parts)
 }
 
-/// `base`, or `base2`, `base3`, ... when taken.
-fn unique(taken: &mut HashSet<String>, base: String) -> String {
-    if taken.insert(base.clone()) {
-        return base;
+/// Names handed out once each: logins, school codes.
+#[derive(Default)]
+struct UniqueNames {
+    taken: HashSet<String>,
+    /// The next suffix to try per base, so that the thousandth "lena.schmidt" costs no more
+    /// than the second.
+    next_suffix: HashMap<String, usize>,
+}
+
+impl UniqueNames {
+    /// `base`, or `base2`, `base3`, ... when taken.
+    fn claim(&mut self, base: String) -> String {
+        if self.taken.insert(base.clone()) {
+            return base;
+        }
+        let next = self.next_suffix.entry(base.clone()).or_insert(2);
+        loop {
+            let candidate = format!("{base}{next}");
+            *next += 1;
+            if self.taken.insert(candidate.clone()) {
+                return candidate;
+            }
+        }
     }
-    (2..)
-        .map(|n| format!("{base}{n}"))
-        .find(|candidate| taken.insert(candidate.clone()))
-        .expect("some suffix is free")
 }
 
 fn forbid_personal_apps() -> PolicyConfiguration {
@@ -851,5 +885,222 @@ fn window(weekday: u8, start: &str, end: &str) -> TimeWindow {
         weekday,
         start: start.to_owned(),
         end: end.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fields::FieldSet;
+    use crate::render::DeviceJson;
+
+    fn start() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-12-03T08:00:00Z")
+            .unwrap()
+            .to_utc()
+    }
+
+    /// Everything a client could see, as text.
+    fn snapshot(district: &District) -> String {
+        let devices: Vec<DeviceJson> = district
+            .inventory
+            .all()
+            .map(|device| DeviceJson {
+                device,
+                district,
+                fields: FieldSet::EVERY,
+            })
+            .collect();
+        let orgs: Vec<_> = district
+            .organisations
+            .iter()
+            .map(|o| (&o.wire, &o.groups, &o.classes, &o.policies, &o.catalogue))
+            .collect();
+        let tokens: Vec<&str> = district.accounts.iter().map(|a| a.token.as_str()).collect();
+        serde_json::to_string(&(devices, orgs, tokens)).unwrap()
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_district() {
+        let plan = Plan {
+            seed: 11,
+            schools: 4,
+            devices: 700,
+        };
+
+        let first = snapshot(&seed(&plan, start()));
+        let second = snapshot(&seed(&plan, start()));
+
+        assert_eq!(
+            first, second,
+            "tests and benchmarks rely on reproducible data"
+        );
+    }
+
+    #[test]
+    fn another_seed_gives_another_district() {
+        let first = snapshot(&seed(
+            &Plan {
+                seed: 1,
+                schools: 3,
+                devices: 300,
+            },
+            start(),
+        ));
+
+        let second = snapshot(&seed(
+            &Plan {
+                seed: 2,
+                schools: 3,
+                devices: 300,
+            },
+            start(),
+        ));
+
+        assert_ne!(first, second, "the seed must matter");
+    }
+
+    #[test]
+    fn devices_add_up_to_exactly_the_requested_total_unevenly() {
+        let plan = Plan {
+            seed: 3,
+            schools: 7,
+            devices: 1234,
+        };
+
+        let district = seed(&plan, start());
+
+        let per_school: Vec<usize> = district
+            .schools()
+            .iter()
+            .map(|&s| district.inventory.count_in(s))
+            .collect();
+        assert_eq!(
+            per_school.iter().sum::<usize>(),
+            1234,
+            "--devices is the total"
+        );
+        assert!(
+            per_school.iter().max() > per_school.iter().min(),
+            "schools differ in size"
+        );
+        assert_eq!(
+            district.inventory.count_in(0),
+            0,
+            "the district has no devices of its own"
+        );
+    }
+
+    #[test]
+    fn school_names_stay_unique_for_many_schools() {
+        let plan = Plan {
+            seed: 5,
+            schools: 700,
+            devices: 0,
+        };
+
+        let district = seed(&plan, start());
+
+        let names: HashSet<&str> = district
+            .organisations
+            .iter()
+            .map(|o| o.wire.name.as_str())
+            .collect();
+        let codes: HashSet<&str> = district
+            .organisations
+            .iter()
+            .map(|o| o.code.as_str())
+            .collect();
+        assert_eq!(
+            names.len(),
+            702,
+            "700 schools, the district and the template, all distinct"
+        );
+        assert_eq!(
+            codes.len(),
+            701,
+            "school codes are distinct (district and template: none)"
+        );
+    }
+
+    #[test]
+    fn seeded_times_lie_before_the_clock_start() {
+        let district = seed(
+            &Plan {
+                seed: 8,
+                schools: 3,
+                devices: 500,
+            },
+            start(),
+        );
+
+        let all_before = district
+            .inventory
+            .all()
+            .all(|d| d.modified < start() && d.enrolled < d.modified);
+
+        assert!(
+            all_before,
+            "changes after the start must be churn's, for dateRange to find them"
+        );
+    }
+
+    #[test]
+    fn every_school_has_an_admin_and_at_least_two_teachers_with_tokens() {
+        let district = seed(
+            &Plan {
+                seed: 9,
+                schools: 3,
+                devices: 300,
+            },
+            start(),
+        );
+
+        for school in district.schools() {
+            let roles: Vec<Role> = district
+                .accounts
+                .iter()
+                .filter(|a| a.home == school)
+                .map(|a| a.role)
+                .collect();
+            assert_eq!(
+                roles.iter().filter(|&&r| r == Role::SchoolAdmin).count(),
+                1,
+                "one admin"
+            );
+            assert!(
+                roles.iter().filter(|&&r| r == Role::Teacher).count() >= 2,
+                "two teachers"
+            );
+        }
+    }
+
+    #[test]
+    fn students_with_their_own_ipad_reference_it() {
+        let district = seed(
+            &Plan {
+                seed: 10,
+                schools: 3,
+                devices: 600,
+            },
+            start(),
+        );
+
+        let references: Vec<&str> = district
+            .organisations
+            .iter()
+            .flat_map(|o| &o.classes)
+            .flat_map(|c| &c.students)
+            .filter_map(|s| s.device_uuid.as_deref())
+            .collect();
+
+        assert!(!references.is_empty(), "older years have 1:1 iPads");
+        for uuid in references {
+            let device = district.inventory.get(Uuid::parse(uuid).unwrap());
+            assert!(
+                device.is_some_and(|d| d.user.is_some()),
+                "a 1:1 iPad exists and has a user"
+            );
+        }
     }
 }

@@ -295,11 +295,13 @@ fn finish_full_pass(
     let now = Utc::now().timestamp_millis();
     store.with_tx(|tx| {
         let removed = devices::delete_unseen(tx, org, pass)?;
-        status.watermark = tx.query_row(
+        let newest: Option<i64> = tx.query_row(
             "SELECT max(modified_at) FROM devices WHERE org_uuid = ?1",
             [org],
             |row| row.get(0),
         )?;
+        // An organisation without devices (a district) starts its changes from the beginning.
+        status.watermark = newest.or(Some(0));
         status.pass_offset = None;
         status.last_full = Some(now);
         status.last_success = Some(now);
