@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use koffer_app::commands::{
-    AppState, DeviceRef, Empty, Freshness, ProfileInfo, ProfileRef, SignIn, SyncEvent,
-    SyncRequest, SyncSummary, SYNC_EVENT,
+    AppState, DeviceRef, Empty, Freshness, ProfileInfo, ProfileRef, SignIn, SyncEvent, SyncRequest,
+    SyncSummary, SYNC_EVENT,
 };
 use koffer_app::error::AppError;
 use koffer_app::settings::Settings;
@@ -120,9 +120,11 @@ pub fn run() {
                 .level(log::LevelFilter::Info)
                 .rotation_strategy(tauri_plugin_log::RotationStrategy::KeepSome(7))
                 .max_file_size(5_000_000)
-                .target(tauri_plugin_log::Target::new(tauri_plugin_log::TargetKind::LogDir {
-                    file_name: Some("koffer".into()),
-                }))
+                .target(tauri_plugin_log::Target::new(
+                    tauri_plugin_log::TargetKind::LogDir {
+                        file_name: Some("koffer".into()),
+                    },
+                ))
                 .build(),
         )
         .plugin(tauri_plugin_window_state::Builder::new().build())
