@@ -6,9 +6,11 @@
 //! exact schemas per server release, so answers are decoded leniently: unknown fields are
 //! ignored and optional fields may be missing.
 
+pub mod actions;
 pub mod filter;
 pub mod paths;
 pub mod wire;
 
+pub use actions::*;
 pub use filter::{Filter, SortField, SortOrder};
 pub use wire::*;

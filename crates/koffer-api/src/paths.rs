@@ -49,3 +49,28 @@ pub mod device_field {
 pub mod app_field {
     pub const DEVICE_UUID: &str = "deviceUuid";
 }
+
+/// Header that makes a create safe to repeat: the same key answers the same action.
+pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
+
+/// Actions of one device (GET lists, POST creates).
+pub fn device_actions(device_uuid: &str) -> String {
+    format!("/api/management/v1/devices/{device_uuid}/actions")
+}
+
+/// One action of a device (DELETE cancels).
+pub fn device_action(device_uuid: &str, action_uuid: &str) -> String {
+    format!("/api/management/v1/devices/{device_uuid}/actions/{action_uuid}")
+}
+
+/// Actions of an organisation (POST with a [`crate::QueryRequest`] body).
+pub const ACTION_QUERY: &str = "/api/management/v2/actions/baseInfo/query";
+
+/// Field names the action query can filter on.
+pub mod action_field {
+    pub const UUID: &str = "uuid";
+    pub const DEVICE_UUID: &str = "deviceUuid";
+    pub const STATE: &str = "state";
+    pub const TYPE: &str = "type";
+    pub const MODIFICATION_DATE: &str = "modificationDate";
+}
