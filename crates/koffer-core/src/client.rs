@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use futures::future::try_join_all;
 use koffer_api::{
-    paths, CatalogApp, CurrentUser, Device, DeviceGroup, DeviceStub, ErrorBody, Filter,
-    InstalledApp, Organization, Page, Policy, QueryRequest, SchoolClass, SortOrder,
+    paths, Action, CatalogApp, CreateAction, CurrentUser, Device, DeviceGroup, DeviceStub,
+    ErrorBody, Filter, InstalledApp, Organization, Page, Policy, QueryRequest, SchoolClass,
+    SortOrder,
 };
 use rand::Rng;
 use reqwest::{Method, StatusCode};
@@ -61,13 +62,14 @@ pub struct Client {
     bulk_apps_missing: AtomicBool,
 }
 
-/// One read request, named for error messages.
+/// One request, named for error messages.
 struct Read<'a> {
     name: &'a str,
     method: Method,
     path: &'a str,
     query: Vec<(&'static str, String)>,
     body: Option<Vec<u8>>,
+    headers: Vec<(&'static str, String)>,
 }
 
 /// Why one attempt failed, and whether another attempt may help.
@@ -222,9 +224,72 @@ impl Client {
             path: &path,
             query: vec![],
             body: Some(serde_json::to_vec(&body).expect("a query body always serialises")),
+            headers: vec![],
         };
         let page: Page<InstalledApp> = self.read(&read).await?;
         Ok(page.results)
+    }
+
+    /// Asks the server to queue an action for a device. Sent once: the outbox repeats it with
+    /// the same idempotency key when the answer is lost, and the server answers the action it
+    /// made the first time.
+    pub async fn create_action(
+        &self,
+        device: &str,
+        idempotency_key: &str,
+        action: &CreateAction,
+    ) -> Result<Action> {
+        let path = paths::device_actions(device);
+        let write = Read {
+            name: "the new action",
+            method: Method::POST,
+            path: &path,
+            query: vec![],
+            body: Some(serde_json::to_vec(action).expect("an action serialises")),
+            headers: vec![(paths::IDEMPOTENCY_HEADER, idempotency_key.to_owned())],
+        };
+        self.write(&write).await
+    }
+
+    /// Cancels an action the device has not fetched yet.
+    pub async fn cancel_action(&self, device: &str, action: &str) -> Result<Action> {
+        let path = paths::device_action(device, action);
+        let write = Read {
+            name: "the cancellation",
+            method: Method::DELETE,
+            path: &path,
+            query: vec![],
+            body: None,
+            headers: vec![],
+        };
+        self.write(&write).await
+    }
+
+    /// The server's state of these actions of one organisation.
+    pub async fn actions(&self, org: &str, uuids: &[String]) -> Result<Vec<Action>> {
+        let mut actions = Vec::new();
+        for chunk in uuids.chunks(DEVICE_PAGE as usize) {
+            let body = QueryRequest {
+                limit: DEVICE_PAGE,
+                offset: 0,
+                get_nonpaged_count: false,
+                sort_order: None,
+                filter: Some(Filter::any_of(paths::action_field::UUID, chunk.to_vec())),
+                fields: None,
+            };
+            let page: Page<Action> = self
+                .query("the actions' states", paths::ACTION_QUERY, org, &body)
+                .await?;
+            actions.extend(page.results);
+        }
+        Ok(actions)
+    }
+
+    async fn write<T: DeserializeOwned>(&self, write: &Read<'_>) -> Result<T> {
+        match self.attempt(write).await {
+            Ok(value) => Ok(value),
+            Err(Attempt::Retry { error, .. } | Attempt::Fail(error)) => Err(error),
+        }
     }
 
     async fn installed_apps_bulk(
@@ -308,12 +373,14 @@ impl Client {
         if let Some(org) = org {
             query.push((paths::TENANT_PARAM, org.to_owned()));
         }
+        let headers = vec![];
         self.read(&Read {
             name,
             method: Method::GET,
             path,
             query,
             body: None,
+            headers,
         })
         .await
     }
@@ -331,6 +398,7 @@ impl Client {
             path,
             query: vec![(paths::TENANT_PARAM, org.to_owned())],
             body: Some(serde_json::to_vec(body).expect("a query body always serialises")),
+            headers: vec![],
         };
         self.read(&read).await
     }
@@ -370,6 +438,9 @@ impl Client {
             .request(read.method.clone(), self.server.join(read.path))
             .header(paths::TOKEN_HEADER, self.token.expose())
             .query(&read.query);
+        for (name, value) in &read.headers {
+            request = request.header(*name, value);
+        }
         if let Some(body) = &read.body {
             request = request
                 .header("Content-Type", "application/json")
@@ -444,6 +515,15 @@ impl Client {
     }
 }
 
+fn server_says_text(body: &[u8]) -> String {
+    let message = serde_json::from_slice::<ErrorBody>(body)
+        .map(|b| b.message)
+        .ok();
+    message
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| "no reason given".to_owned())
+}
+
 fn retry_after(response: &reqwest::Response) -> Option<Duration> {
     let seconds = response
         .headers()
@@ -476,6 +556,10 @@ fn status_failure(name: &str, status: StatusCode, body: &[u8], wait: Option<Dura
         }),
         StatusCode::NOT_FOUND => Attempt::Fail(Error::NotFound {
             what: name.to_owned(),
+        }),
+        StatusCode::BAD_REQUEST | StatusCode::CONFLICT => Attempt::Fail(Error::Refused {
+            request: name.to_owned(),
+            reason: server_says_text(body),
         }),
         StatusCode::TOO_MANY_REQUESTS => Attempt::Retry {
             error: server_error,

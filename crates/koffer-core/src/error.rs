@@ -75,6 +75,9 @@ pub enum Error {
     )]
     AnswerTooLarge { request: String, limit_mib: usize },
 
+    #[error("The server refused {request}: {reason}")]
+    Refused { request: String, reason: String },
+
     #[error("{0}")]
     InvalidInput(String),
 
@@ -124,6 +127,7 @@ impl Error {
             Error::BadAnswer { .. } => "bad_answer",
             Error::AnswerTooLarge { .. } => "answer_too_large",
             Error::InvalidInput(_) => "invalid_input",
+            Error::Refused { .. } => "refused",
             Error::DataDirNotWritable { .. } => "data_dir_not_writable",
             Error::NewerDatabase { .. } => "newer_database",
             Error::Store { .. } | Error::Sqlite(_) | Error::Io(_) => "cache_failed",
@@ -140,7 +144,9 @@ impl Error {
             | Error::Server { .. }
             | Error::BadAnswer { .. }
             | Error::AnswerTooLarge { .. } => ErrorCode::ServerError,
-            Error::InvalidServerUrl(_) | Error::InvalidInput(_) => ErrorCode::InvalidInput,
+            Error::InvalidServerUrl(_) | Error::InvalidInput(_) | Error::Refused { .. } => {
+                ErrorCode::InvalidInput
+            }
             Error::DataDirNotWritable { .. }
             | Error::NewerDatabase { .. }
             | Error::Store { .. }

@@ -4,6 +4,7 @@
 //! [`query`] → caller. Nothing here depends on Tauri or a webview, so all of it builds and
 //! tests on a plain machine.
 
+pub mod actions;
 pub mod client;
 pub mod device_detail;
 pub mod error;

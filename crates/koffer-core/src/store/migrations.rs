@@ -10,7 +10,10 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::{Error, Result};
 
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_inventory.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_inventory.sql"),
+    include_str!("migrations/0002_actions.sql"),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -11,6 +11,7 @@ pub use migrations::SCHEMA_VERSION;
 pub mod catalog;
 pub mod devices;
 pub mod organisations;
+pub mod outbox;
 pub mod sync_status;
 
 use std::path::{Path, PathBuf};
