@@ -16,7 +16,7 @@ use koffer_core::store::{self, Store};
 use koffer_core::sync::{self, SyncOptions};
 use koffer_core::{export, Error, Result};
 
-use crate::{output, progress, Cli, Command, ExportFormat, Filters};
+use crate::{act, output, progress, Cli, Command, ExportFormat, Filters};
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     let data_dir = data_dir(cli.data_dir)?;
@@ -51,6 +51,18 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Export {
             format: ExportFormat::Csv { output, filters },
         } => export_csv(&data_dir, &filters, &output),
+        Command::Act {
+            action,
+            target,
+            wait,
+        } => act::act(&data_dir, &action, &target, wait).await,
+        Command::Ledger {
+            serial,
+            json,
+            cancel,
+            retry,
+        } => act::ledger(&data_dir, serial.as_deref(), json, cancel, retry).await,
+        Command::Audit { csv } => act::audit(&data_dir, csv.as_deref()),
     }
 }
 
@@ -83,6 +95,10 @@ async fn login(data_dir: &Path, server: &str, token_stdin: bool) -> Result<ExitC
             ..existing
         },
         None => Profile::new(&server, &user.login, &user.display_name),
+    };
+    let profile = Profile {
+        role: role_name(user.role),
+        ..profile
     };
     match profile.credential_slot().and_then(|slot| slot.save(&token)) {
         Ok(()) => {}
@@ -123,6 +139,13 @@ fn read_token(token_stdin: bool) -> Result<(AccessToken, bool)> {
     Ok((AccessToken::new(&text)?, false))
 }
 
+fn role_name(role: koffer_api::Role) -> String {
+    serde_json::to_value(role)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 fn logout(data_dir: &Path) -> Result<ExitCode> {
     profile::forget(data_dir)?;
     println!(
@@ -132,7 +155,7 @@ fn logout(data_dir: &Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn signed_in(data_dir: &Path) -> Result<Profile> {
+pub(crate) fn signed_in(data_dir: &Path) -> Result<Profile> {
     Profile::load(data_dir)?.ok_or_else(|| {
         Error::InvalidInput(format!(
             "Nobody has signed in with the data folder {}. Run `koffer login --server URL` first.",
@@ -201,7 +224,7 @@ fn export_csv(data_dir: &Path, filters: &Filters, path: &Path) -> Result<ExitCod
 }
 
 /// Opens a cache that a sync has filled; an empty folder gets advice instead of an empty list.
-fn open_existing(data_dir: &Path) -> Result<Store> {
+pub(crate) fn open_existing(data_dir: &Path) -> Result<Store> {
     if !data_dir.join(store::CACHE_FILE).exists() {
         return Err(Error::InvalidInput(format!(
             "There is no cache in {} yet. Run `koffer login` and `koffer sync` first.",

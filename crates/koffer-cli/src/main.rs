@@ -1,5 +1,6 @@
 //! `koffer`: sign in, sync, list and export the inventory from a shell or a scheduled task.
 
+mod act;
 mod commands;
 mod output;
 mod progress;
@@ -67,6 +68,88 @@ enum Command {
     Export {
         #[command(subcommand)]
         format: ExportFormat,
+    },
+    /// Send an action to devices: checked first, queued durably, sent exactly once.
+    Act {
+        #[command(subcommand)]
+        action: ActCommand,
+        #[command(flatten)]
+        target: Target,
+        /// Wait up to this many seconds for the devices to answer.
+        #[arg(long, default_value_t = 0)]
+        wait: u64,
+    },
+    /// The actions asked for and their states; sends what waits in the outbox first.
+    Ledger {
+        /// Only this device (serial number).
+        #[arg(long)]
+        serial: Option<String>,
+        /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Cancel this pending action (its number in the ledger).
+        #[arg(long)]
+        cancel: Option<i64>,
+        /// Queue this failed action again (its number in the ledger).
+        #[arg(long)]
+        retry: Option<i64>,
+    },
+    /// Who located or erased which device, and when.
+    Audit {
+        /// Write the audit log as CSV to this file instead of printing it.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+    },
+}
+
+/// Which devices an action goes to; at least one of these.
+#[derive(Debug, Clone, Args)]
+struct Target {
+    /// Serial number; may be given more than once.
+    #[arg(long = "serial", global = true)]
+    serials: Vec<String>,
+    /// Device name; may be given more than once.
+    #[arg(long = "device", global = true)]
+    names: Vec<String>,
+    /// Every device of this group or case (name or uuid).
+    #[arg(long, global = true)]
+    group: Option<String>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+enum ActCommand {
+    /// Lock the screen.
+    Lock {
+        #[arg(long)]
+        message: Option<String>,
+    },
+    /// Enable lost mode with a message and/or a phone number for the finder.
+    LostMode {
+        #[arg(long)]
+        message: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        footnote: Option<String>,
+    },
+    /// Disable lost mode (the device was found).
+    LostModeOff,
+    /// Play the lost-mode sound.
+    Ring,
+    /// Ask the device for its location (lost mode only).
+    Locate,
+    Restart,
+    Shutdown,
+    /// Clear the passcode (not on a Shared iPad).
+    ClearPasscode,
+    /// Erase the device; confirm by typing its name or serial number.
+    Erase {
+        #[arg(long)]
+        confirm: String,
+        #[arg(long)]
+        keep_data_plan: bool,
+        #[arg(long)]
+        return_to_service: bool,
     },
 }
 

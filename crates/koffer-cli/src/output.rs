@@ -111,7 +111,7 @@ fn print_row(cells: &[String; 8], widths: &[usize; 8]) {
     println!("{}", line.join("  ").trim_end());
 }
 
-fn local_time(ms: i64) -> String {
+pub fn local_time(ms: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms)
         .map(|t| t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_default()

@@ -7,6 +7,7 @@ use rusqlite::Connection;
 
 use crate::error::{Error, Result};
 use crate::query::{for_each_device, DeviceQuery, DeviceRow};
+use crate::store::outbox::AuditEntry;
 
 const HEADER: [&str; 13] = [
     "Organisation",
@@ -47,6 +48,36 @@ pub fn devices_csv(
     })?;
     writer.flush()?;
     Ok(written)
+}
+
+/// Writes the audit log of locates and erases as CSV; returns how many entries.
+pub fn audit_csv(entries: &[AuditEntry], out: impl Write) -> Result<u64> {
+    let mut writer = csv::Writer::from_writer(out);
+    let header = [
+        "Time (UTC)",
+        "Who",
+        "Action",
+        "Device",
+        "Serial number",
+        "Device uuid",
+    ];
+    writer.write_record(header).map_err(csv_error)?;
+    for e in entries {
+        let at = DateTime::from_timestamp_millis(e.at)
+            .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+            .unwrap_or_default();
+        let cells = [
+            at,
+            guarded(&e.who),
+            e.what.clone(),
+            guarded(&e.device_name),
+            guarded(&e.serial),
+            e.device_uuid.clone(),
+        ];
+        writer.write_record(cells).map_err(csv_error)?;
+    }
+    writer.flush()?;
+    Ok(entries.len() as u64)
 }
 
 fn csv_cells(row: &DeviceRow) -> [String; 13] {

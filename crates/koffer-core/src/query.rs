@@ -192,6 +192,55 @@ pub fn for_each_device(
     Ok(())
 }
 
+/// The uuids of the cached devices named by serial numbers, names or a group, in that order
+/// and without repeats. A serial or name that is not cached is an error naming it.
+pub fn resolve_devices(
+    conn: &Connection,
+    serials: &[String],
+    names: &[String],
+    group: Option<&str>,
+) -> Result<Vec<String>> {
+    let mut uuids: Vec<String> = Vec::new();
+    let mut add = |uuid: String| {
+        if !uuids.contains(&uuid) {
+            uuids.push(uuid);
+        }
+    };
+    for (column, values) in [("serial", serials), ("name", names)] {
+        let sql = format!("SELECT uuid FROM devices WHERE {column} = ?1 COLLATE NOCASE");
+        let mut statement = conn.prepare_cached(&sql)?;
+        for value in values {
+            let found: Vec<String> = statement
+                .query_map([value.trim()], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            if found.is_empty() {
+                return Err(Error::InvalidInput(format!(
+                    "No cached device has the {column} \"{value}\". Check it, or sync first."
+                )));
+            }
+            found.into_iter().for_each(&mut add);
+        }
+    }
+    if let Some(group) = group {
+        let query = DeviceQuery {
+            group: Some(group.to_owned()),
+            ..DeviceQuery::default()
+        };
+        let mut in_group = Vec::new();
+        for_each_device(conn, &query, 0, |row| {
+            in_group.push(row.uuid);
+            Ok(())
+        })?;
+        if in_group.is_empty() {
+            return Err(Error::InvalidInput(format!(
+                "The group \"{group}\" has no cached devices. Check its name, or sync first."
+            )));
+        }
+        in_group.into_iter().for_each(&mut add);
+    }
+    Ok(uuids)
+}
+
 /// The SQL condition on `devices d` for a query, with its parameters in order.
 pub fn where_clause(query: &DeviceQuery, now_ms: i64) -> Result<(String, Vec<Value>)> {
     let mut conditions: Vec<String> = vec!["1".to_owned()];
