@@ -1,5 +1,6 @@
 //! The central server's API as docs/api.md describes it: users, organisations, the device and
-//! installed-app queries, and the paged lists of groups, classes, policies and apps.
+//! installed-app queries, and the paged lists of groups, classes, policies and apps. Device
+//! actions are in [`crate::action_api`], which shares the helpers here.
 //!
 //! Every handler signs the token in, picks the organisation (`tenantOrganizationUuid`, or the
 //! user's own) and checks the token's rights on it before it reads anything.
@@ -37,7 +38,7 @@ const BULK_DEVICES: usize = 5000;
 const LIST_LIMIT: i64 = 1000;
 const LIST_DEFAULT: i64 = 100;
 
-type Answer = Result<Response, ApiError>;
+pub type Answer = Result<Response, ApiError>;
 
 pub fn routes() -> Router<Arc<Sim>> {
     Router::new()
@@ -56,17 +57,17 @@ pub fn routes() -> Router<Arc<Sim>> {
 }
 
 #[derive(Debug, Deserialize)]
-struct TenantParams {
+pub struct TenantParams {
     #[serde(rename = "tenantOrganizationUuid")]
-    tenant: Option<String>,
+    pub tenant: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
-struct ListParams {
+pub struct ListParams {
     #[serde(rename = "tenantOrganizationUuid")]
-    tenant: Option<String>,
-    limit: Option<i64>,
-    offset: Option<i64>,
+    pub tenant: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
 }
 
 async fn current_user(State(sim): State<Arc<Sim>>, headers: HeaderMap) -> Answer {
@@ -146,7 +147,8 @@ fn org_list<T: Serialize>(
     list(items(&district.organisations[org]), &params)
 }
 
-fn list<T: Serialize>(items: &[T], params: &ListParams) -> Answer {
+/// One page of a GET list, with the count.
+pub fn list<T: Serialize>(items: &[T], params: &ListParams) -> Answer {
     let limit = params.limit.unwrap_or(LIST_DEFAULT);
     if !(1..=LIST_LIMIT).contains(&limit) {
         return Err(ApiError::bad_request(format!(
@@ -311,15 +313,19 @@ async fn device_installed_apps(
     }))
 }
 
-fn find_device(
+pub fn find_device(
     district: &District,
     uuid: Result<Path<String>, PathRejection>,
 ) -> Result<&Device, ApiError> {
-    let not_found = || ApiError::not_found("no such device");
-    let Path(uuid) = uuid.map_err(|_| not_found())?;
-    Uuid::parse(&uuid)
+    let Path(uuid) = uuid.map_err(|_| ApiError::not_found("no such device"))?;
+    device_named(district, &uuid)
+}
+
+/// The device with this uuid text.
+pub fn device_named<'a>(district: &'a District, uuid: &str) -> Result<&'a Device, ApiError> {
+    Uuid::parse(uuid)
         .and_then(|uuid| district.inventory.get(uuid))
-        .ok_or_else(not_found)
+        .ok_or_else(|| ApiError::not_found("no such device"))
 }
 
 /// Apps of a device come in bundle id order; only that order, either way, can be asked for.
@@ -421,7 +427,7 @@ fn device_enum(filter: &Filter) -> Option<&[String]> {
 }
 
 /// The account behind the request's token.
-fn signed_in<'a>(district: &'a District, headers: &HeaderMap) -> Result<&'a Account, ApiError> {
+pub fn signed_in<'a>(district: &'a District, headers: &HeaderMap) -> Result<&'a Account, ApiError> {
     let token = headers
         .get(paths::TOKEN_HEADER)
         .and_then(|value| value.to_str().ok())
@@ -432,7 +438,7 @@ fn signed_in<'a>(district: &'a District, headers: &HeaderMap) -> Result<&'a Acco
 }
 
 /// The organisation the request acts in, after checking the token's rights on it.
-fn tenant(
+pub fn tenant(
     district: &District,
     headers: &HeaderMap,
     uuid: Option<&str>,
@@ -452,13 +458,13 @@ fn tenant(
     Ok(org)
 }
 
-fn accept_query<T>(params: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+pub fn accept_query<T>(params: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
     params
         .map(|Query(params)| params)
         .map_err(|rejection| ApiError::bad_request(format!("bad query parameter: {rejection}")))
 }
 
-fn decode_query(
+pub fn decode_query(
     body: Result<Bytes, BytesRejection>,
     max_limit: u32,
 ) -> Result<QueryRequest, ApiError> {
@@ -473,7 +479,7 @@ fn decode_query(
     Ok(request)
 }
 
-fn compile<F: query::FilterField>(
+pub fn compile<F: query::FilterField>(
     filter: Option<&Filter>,
 ) -> Result<Option<Predicate<F>>, ApiError> {
     filter
@@ -482,6 +488,6 @@ fn compile<F: query::FilterField>(
         .map_err(ApiError::bad_request)
 }
 
-fn ok(value: &impl Serialize) -> Response {
+pub fn ok(value: &impl Serialize) -> Response {
     json_response(StatusCode::OK, render::to_json(value))
 }

@@ -7,6 +7,9 @@
 //! `modificationDate` with the end of that minute, so a client that asks for changes since the
 //! newest date it saw finds exactly these devices.
 //!
+//! The world ([`crate::world`]) runs churn minute by minute and hears which devices checked in
+//! (they fetch their actions) and which left (their actions end).
+//!
 //! Known limit: VPP licence counts and policies do not follow churn; they stay as seeded.
 //! Known limit: minutes are applied when the next request comes, so after a long pause at a
 //! high clock speed that request waits until every missed minute has been applied.
@@ -17,10 +20,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::catalogue::{self, AppIdx, AppKind};
-use crate::clock::SimClock;
 use crate::district::{District, OrgIdx};
 use crate::enrolment::{self, DeviceRole, Placement};
 use crate::inventory::{Device, Install};
+use crate::uuid::Uuid;
 
 /// ChaCha stream of the churn draws; the data is seeded from stream 0 of the same seed.
 const CHURN_STREAM: u64 = 1;
@@ -35,52 +38,51 @@ const TURNOVER: f64 = 0.02;
 pub struct Churn {
     rate: f64,
     rng: ChaCha8Rng,
-    minutes_applied: i64,
+}
+
+/// What a minute of churn did that actions care about.
+#[derive(Debug, Default)]
+pub struct MinuteReport {
+    pub checked_in: Vec<Uuid>,
+    pub unenrolled: Vec<Uuid>,
 }
 
 impl Churn {
     pub fn new(seed: u64, rate: f64) -> Churn {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(CHURN_STREAM);
-        Churn {
-            rate,
-            rng,
-            minutes_applied: 0,
-        }
+        Churn { rate, rng }
     }
 
-    pub fn is_behind(&self, clock: &SimClock) -> bool {
-        self.minutes_applied < clock.minutes_elapsed()
+    /// Whether minutes change anything; without churn the world skips to its next event.
+    pub fn is_active(&self) -> bool {
+        self.rate > 0.0
     }
 
-    /// Applies the churn of every whole minute the clock has passed since the last call.
-    pub fn catch_up(&mut self, district: &mut District, clock: &SimClock) {
-        let target = clock.minutes_elapsed();
-        if self.rate <= 0.0 {
-            self.minutes_applied = self.minutes_applied.max(target);
-            return;
-        }
-        while self.minutes_applied < target {
-            self.minutes_applied += 1;
-            self.minute(district, clock.end_of_minute(self.minutes_applied));
-        }
-    }
-
-    fn minute(&mut self, district: &mut District, at: DateTime<Utc>) {
+    /// One minute ending at `at`. Devices `held_offline` never check in.
+    pub fn minute(
+        &mut self,
+        district: &mut District,
+        at: DateTime<Utc>,
+        held_offline: impl Fn(Uuid) -> bool,
+    ) -> MinuteReport {
+        let mut report = MinuteReport::default();
         let checking_in = self.draw_count(district.inventory.len() as f64 * self.rate);
         for _ in 0..checking_in {
             let position = self.rng.random_range(0..district.inventory.len());
             let device = district.inventory.at(position);
-            if stays_silent(&mut self.rng, device, at) {
+            if held_offline(device.uuid) || stays_silent(&mut self.rng, device, at) {
                 continue;
             }
+            report.checked_in.push(device.uuid);
             let pool = &district.organisations[device.org].app_pool;
             check_in(&mut self.rng, district.inventory.at_mut(position), pool, at);
         }
         for _ in 0..self.draw_count(checking_in as f64 * TURNOVER) {
-            self.unenrol_one(district);
+            report.unenrolled.extend(self.unenrol_one(district));
             self.enrol_one(district, at);
         }
+        report
     }
 
     /// `expected` rounded at random, so that small rates still churn now and then.
@@ -90,13 +92,14 @@ impl Churn {
         whole as usize + usize::from(extra)
     }
 
-    fn unenrol_one(&mut self, district: &mut District) {
+    fn unenrol_one(&mut self, district: &mut District) -> Option<Uuid> {
         if district.inventory.len() == 0 {
-            return;
+            return None;
         }
         let position = self.rng.random_range(0..district.inventory.len());
         let device = district.inventory.unenrol(position);
         forget_in_classes(district, &device);
+        Some(device.uuid)
     }
 
     /// A new iPad joins a random case of a random school.
@@ -217,7 +220,7 @@ fn remove_app(rng: &mut impl Rng, device: &mut Device) {
 }
 
 /// A student whose iPad is gone has no 1:1 device any more.
-fn forget_in_classes(district: &mut District, device: &Device) {
+pub fn forget_in_classes(district: &mut District, device: &Device) {
     if device.user.is_none() {
         return;
     }
@@ -234,6 +237,7 @@ fn forget_in_classes(district: &mut District, device: &Device) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::SimClock;
     use crate::seed::{self, Plan};
 
     fn district() -> (District, SimClock) {
@@ -248,13 +252,20 @@ mod tests {
         (seed::seed(&plan, start), SimClock::new(start, 0.0))
     }
 
+    /// Runs churn for the first `minutes` minutes of the clock.
+    fn run(churn: &mut Churn, district: &mut District, clock: &SimClock, minutes: i64) {
+        for minute in 1..=minutes {
+            churn.minute(district, clock.end_of_minute(minute), |_| false);
+        }
+    }
+
     #[test]
     fn a_minute_of_churn_touches_about_the_churn_share_of_devices() {
         let (mut district, clock) = district();
         let mut churn = Churn::new(4, 0.05);
 
         clock.advance(1);
-        churn.catch_up(&mut district, &clock);
+        run(&mut churn, &mut district, &clock, 1);
 
         let changed = district
             .inventory
@@ -273,7 +284,7 @@ mod tests {
         let mut churn = Churn::new(4, 0.05);
 
         clock.advance(3);
-        churn.catch_up(&mut district, &clock);
+        run(&mut churn, &mut district, &clock, 3);
 
         let stamps: Vec<DateTime<Utc>> = (1..=3).map(|m| clock.end_of_minute(m)).collect();
         let changed: Vec<&Device> = district
@@ -297,7 +308,7 @@ mod tests {
         let mut churn = Churn::new(4, 0.0);
 
         clock.advance(60);
-        churn.catch_up(&mut district, &clock);
+        run(&mut churn, &mut district, &clock, 60);
 
         assert!(
             district.inventory.all().all(|d| d.modified < clock.start()),

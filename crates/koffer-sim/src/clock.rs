@@ -42,6 +42,13 @@ impl SimClock {
             .fetch_add(i64::from(minutes) * 60, Ordering::SeqCst);
     }
 
+    /// The simulated time and the whole minutes since the start, read together so that they
+    /// agree when the clock runs.
+    pub fn now_in_minute(&self) -> (DateTime<Utc>, i64) {
+        let seconds = self.seconds_elapsed();
+        (self.start + Duration::seconds(seconds), seconds / 60)
+    }
+
     /// Whole simulated minutes since the start.
     pub fn minutes_elapsed(&self) -> i64 {
         self.seconds_elapsed() / 60

@@ -5,23 +5,29 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::State;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Utc};
+use koffer_api::Action;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::district::District;
 use crate::error::{json_response, ApiError};
 use crate::render::{self, SimDeviceJson};
 use crate::state::Sim;
+use crate::uuid::Uuid;
 
 pub fn routes() -> Router<Arc<Sim>> {
     Router::new()
         .route("/sim/devices", get(devices))
+        .route("/sim/devices/{uuid}", post(steer_device))
+        .route("/sim/devices/{uuid}/check-in", post(check_in))
+        .route("/sim/actions", get(actions))
         .route("/sim/clock", get(clock))
         .route("/sim/clock/advance", post(advance))
         .route("/sim/faults", post(faults))
@@ -48,6 +54,22 @@ struct Clock {
     now: DateTime<Utc>,
 }
 
+/// Body of `POST /sim/devices/{uuid}`; a flag left out stays as it is.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Steer {
+    online: Option<bool>,
+    busy: Option<bool>,
+}
+
+/// How a device behaves, as `POST /sim/devices/{uuid}` answers it.
+#[derive(Debug, Serialize)]
+struct Behaviour {
+    uuid: String,
+    online: bool,
+    busy: bool,
+}
+
 type Answer = Result<Response, ApiError>;
 
 /// Every device of every organisation, organisation by organisation, in uuid order.
@@ -65,6 +87,64 @@ async fn devices(State(sim): State<Arc<Sim>>) -> Response {
         })
         .collect();
     ok(&devices)
+}
+
+/// Takes a device online or offline, or makes it answer `NOT_NOW` while busy.
+async fn steer_device(
+    State(sim): State<Arc<Sim>>,
+    uuid: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let Steer { online, busy } = decode(body)?;
+    let mut world = sim.current_mut();
+    let (_, minute) = sim.clock.now_in_minute();
+    let device = known_device(&world.district, uuid)?;
+    if let Some(online) = online {
+        world.set_online(device, online, minute);
+    }
+    if let Some(busy) = busy {
+        world.check_ins.set_busy(device, busy);
+    }
+    tracing::info!(%device, ?online, ?busy, "device behaviour changed");
+    Ok(ok(&Behaviour {
+        uuid: device.to_string(),
+        online: world.check_ins.is_online(device),
+        busy: world.check_ins.is_busy(device),
+    }))
+}
+
+/// The device checks in now, whether it is online or not, and answers the actions it fetched.
+async fn check_in(
+    State(sim): State<Arc<Sim>>,
+    uuid: Result<Path<String>, PathRejection>,
+) -> Answer {
+    let mut world = sim.current_mut();
+    let (now, minute) = sim.clock.now_in_minute();
+    let device = known_device(&world.district, uuid)?;
+    let fetched = world.check_in(device, minute, now);
+    let actions: Vec<&Action> = fetched
+        .into_iter()
+        .map(|id| world.actions.action(id))
+        .collect();
+    Ok(ok(&actions))
+}
+
+/// Every action of every device, oldest first.
+async fn actions(State(sim): State<Arc<Sim>>) -> Response {
+    let world = sim.current();
+    let actions: Vec<&Action> = world.actions.all().collect();
+    ok(&actions)
+}
+
+fn known_device(
+    district: &District,
+    uuid: Result<Path<String>, PathRejection>,
+) -> Result<Uuid, ApiError> {
+    let not_found = || ApiError::not_found("no such device");
+    let Path(uuid) = uuid.map_err(|_| not_found())?;
+    Uuid::parse(&uuid)
+        .filter(|&uuid| district.inventory.get(uuid).is_some())
+        .ok_or_else(not_found)
 }
 
 async fn clock(State(sim): State<Arc<Sim>>) -> Response {

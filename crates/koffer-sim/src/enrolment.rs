@@ -4,12 +4,12 @@
 //! runs looks like one that was there from the start.
 
 use chrono::{DateTime, Duration, Utc};
-use koffer_api::ComplianceState;
+use koffer_api::{ComplianceState, PolicyConfiguration};
 use rand::seq::{index, IndexedRandom};
 use rand::Rng;
 
 use crate::catalogue::{self, AppIdx, AppKind, ModelIdx, OsIdx};
-use crate::district::OrgIdx;
+use crate::district::{OrgIdx, Organisation};
 use crate::inventory::{Device, Enrollment, Install, Inventory, PersonIdx};
 use crate::uuid::Uuid;
 
@@ -38,6 +38,9 @@ pub const REQUIRED_APP: &str = "com.apple.Keynote";
 
 /// Devices silent for longer than this have an unknown compliance state.
 const COMPLIANCE_STALE_DAYS: i64 = 30;
+
+/// Storage iPadOS itself takes on a freshly set up iPad.
+const SYSTEM_BYTES: u64 = 12 * 1024 * 1024 * 1024;
 
 /// A device enrolled at `enrolled` that last checked in at `last_connection`.
 pub fn enrol(
@@ -82,6 +85,85 @@ pub fn enrol(
     device.lost_mode = device.supervised && rng.random_bool(0.003);
     device.compliance = assess(&device, last_connection);
     device
+}
+
+/// An erased device with automated enrolment enrols again by itself: the same serial number,
+/// model, organisation, groups and user, a new uuid, out of lost mode, with only the apps its
+/// policies require. `None` when another device took its serial number in the meantime.
+///
+/// Known limit: VPP licence counts do not follow the wipe. With Apple's device-based
+/// assignment a wiped iPad keeps its licences under its serial number, and so do the counts.
+pub fn reenrol(
+    rng: &mut impl Rng,
+    inventory: &Inventory,
+    organisation: &Organisation,
+    erased: Device,
+    at: DateTime<Utc>,
+) -> Option<Device> {
+    if inventory.has_serial(&erased.serial) {
+        return None;
+    }
+    let uuid = loop {
+        let uuid = Uuid::random(rng);
+        if inventory.position(uuid).is_none() {
+            break uuid;
+        }
+    };
+    let apps = required_apps(organisation, &erased.groups)
+        .into_iter()
+        .map(|app| Install {
+            app,
+            version: catalogue::app_entry(app).newest_index(),
+        })
+        .collect();
+    let mut device = Device {
+        uuid,
+        lost_mode: false,
+        last_connection: at,
+        enrolled: at,
+        modified: at,
+        apps,
+        ..erased
+    };
+    let taken: u64 = device
+        .apps
+        .iter()
+        .map(|install| catalogue::app_entry(install.app).size_bytes(install.version))
+        .sum();
+    device.available_bytes = device
+        .total_capacity_bytes()
+        .saturating_sub(SYSTEM_BYTES + taken)
+        & !0xFFF;
+    device.compliance = assess(&device, at);
+    Some(device)
+}
+
+/// Apps the published policies of the device's groups require, in bundle id order.
+fn required_apps(organisation: &Organisation, groups: &[u16]) -> Vec<AppIdx> {
+    let group_uuids: Vec<&str> = groups
+        .iter()
+        .map(|&g| organisation.groups[usize::from(g)].uuid.as_str())
+        .collect();
+    let mut apps: Vec<AppIdx> = organisation
+        .policies
+        .iter()
+        .filter(|policy| policy.published)
+        .filter(|policy| {
+            let uuids = &policy.group_uuids;
+            uuids
+                .iter()
+                .any(|uuid| group_uuids.contains(&uuid.as_str()))
+        })
+        .flat_map(|policy| &policy.configurations)
+        .flat_map(|configuration| match configuration {
+            PolicyConfiguration::AppCompliance { required_apps, .. } => required_apps.as_slice(),
+            PolicyConfiguration::Other => &[],
+        })
+        .filter_map(|bundle_id| catalogue::app_by_bundle(bundle_id))
+        .collect();
+    apps.sort_unstable();
+    apps.dedup();
+    apps
 }
 
 /// A uuid and serial number no device of the inventory has.

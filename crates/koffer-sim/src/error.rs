@@ -40,6 +40,11 @@ impl ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "NOT_FOUND", message)
     }
 
+    /// The action was sent to the device or is done, so it can no longer be cancelled.
+    pub fn not_cancellable(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, "ACTION_NOT_CANCELLABLE", message)
+    }
+
     /// A route exists but not for this method; the closed code list has no better code.
     pub fn wrong_method() -> ApiError {
         let message = "this path does not take this method";

@@ -1,9 +1,10 @@
-//! Field names of devices and installed apps as the query language names them.
+//! Field names of devices, installed apps and actions as the query language names them.
 //!
-//! The names are the JSON names of `koffer_api::Device` and `koffer_api::InstalledApp`; the
-//! order of [`DeviceField::ALL`] is the order of the fields in a rendered device.
+//! The names are the JSON names of `koffer_api::Device`, `koffer_api::InstalledApp` and
+//! `koffer_api::Action`; the order of [`DeviceField::ALL`] is the order of the fields in a
+//! rendered device.
 
-use koffer_api::paths::{app_field, device_field};
+use koffer_api::paths::{action_field, app_field, device_field};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeviceField {
@@ -153,6 +154,42 @@ impl AppField {
             .iter()
             .position(|&f| f == self)
             .expect("every field is listed")
+    }
+}
+
+/// Fields the action query filters on (see docs/api.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionField {
+    Uuid,
+    DeviceUuid,
+    State,
+    Type,
+    ModificationDate,
+}
+
+impl ActionField {
+    pub const ALL: [ActionField; 5] = [
+        ActionField::Uuid,
+        ActionField::DeviceUuid,
+        ActionField::State,
+        ActionField::Type,
+        ActionField::ModificationDate,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ActionField::Uuid => action_field::UUID,
+            ActionField::DeviceUuid => action_field::DEVICE_UUID,
+            ActionField::State => action_field::STATE,
+            ActionField::Type => action_field::TYPE,
+            ActionField::ModificationDate => action_field::MODIFICATION_DATE,
+        }
+    }
+
+    pub fn filterable(name: &str) -> Option<ActionField> {
+        ActionField::ALL
+            .into_iter()
+            .find(|field| field.name() == name)
     }
 }
 

@@ -139,6 +139,15 @@ impl Inventory {
         device
     }
 
+    pub fn has_serial(&self, serial: &str) -> bool {
+        self.serials.contains(serial)
+    }
+
+    /// Where the device sits in the dense vector; positions change when devices leave.
+    pub fn position(&self, uuid: Uuid) -> Option<usize> {
+        self.by_uuid.get(&uuid).copied()
+    }
+
     pub fn get(&self, uuid: Uuid) -> Option<&Device> {
         self.by_uuid
             .get(&uuid)

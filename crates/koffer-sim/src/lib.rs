@@ -3,8 +3,9 @@
 //!
 //! Every test, benchmark and demo of Koffer talks to this instead of a real server: it speaks
 //! exactly the API in docs/api.md (wire types from `koffer-api`), adds a control API under
-//! `/sim`, runs a simulated clock on which devices check in and change, and injects faults on
-//! request. The same seed and options always give the same district.
+//! `/sim`, runs a simulated clock on which devices check in, change and carry out the actions
+//! queued for them, and injects faults on request. The same seed and options always give the
+//! same district.
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
@@ -15,12 +16,17 @@
 //! # }
 //! ```
 
+mod action_api;
+mod actions;
 mod api;
 mod catalogue;
+mod check_ins;
 mod churn;
 mod clock;
+mod commands;
 mod control;
 mod district;
+mod draw;
 mod enrolment;
 mod error;
 mod faults;
@@ -32,6 +38,7 @@ mod render;
 mod seed;
 mod state;
 mod uuid;
+mod world;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -52,7 +59,8 @@ use crate::district::District;
 use crate::error::ApiError;
 use crate::faults::Faults;
 use crate::seed::Plan;
-use crate::state::{Sim, World};
+use crate::state::Sim;
+use crate::world::World;
 
 /// Most devices the emulator seeds.
 ///
@@ -206,10 +214,8 @@ pub async fn spawn(config: Config) -> anyhow::Result<Running> {
 }
 
 fn simulation(district: District, config: &Config, start: DateTime<Utc>) -> Sim {
-    let world = World {
-        district,
-        churn: Churn::new(config.seed, config.churn),
-    };
+    let churn = Churn::new(config.seed, config.churn);
+    let world = World::new(district, churn, config.seed, start);
     let clock = SimClock::new(start, config.clock_speed);
     let faults = Faults::new(config.seed, config.faults, &config.fault_kinds);
     Sim::new(world, clock, faults)
@@ -232,11 +238,12 @@ fn seeded_users(district: &District) -> Vec<SeededUser> {
         .collect()
 }
 
-/// The server's API (faulted), the control API (never faulted), and error answers for
-/// unknown paths and methods.
+/// The server's API with its device actions (faulted), the control API (never faulted), and
+/// error answers for unknown paths and methods.
 fn router(sim: Arc<Sim>) -> Router {
     let faulted = axum::middleware::from_fn_with_state(sim.clone(), faults::inject);
     api::routes()
+        .merge(action_api::routes())
         .layer(faulted)
         .merge(control::routes())
         .fallback(unknown_path)

@@ -8,10 +8,10 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use koffer_api::filter::LogOperation;
-use koffer_api::{Filter, SortOrder};
+use koffer_api::{Action, Filter, SortOrder};
 
 use crate::catalogue;
-use crate::fields::{AppField, DeviceField};
+use crate::fields::{ActionField, AppField, DeviceField};
 use crate::inventory::{Device, Install};
 use crate::uuid::Uuid;
 
@@ -193,6 +193,32 @@ impl Record<AppField> for AppRow {
 
     fn date(&self, _: AppField) -> Option<DateTime<Utc>> {
         None
+    }
+}
+
+impl FilterField for ActionField {
+    fn filterable(name: &str) -> Option<Self> {
+        ActionField::filterable(name)
+    }
+
+    fn is_date(self) -> bool {
+        self == ActionField::ModificationDate
+    }
+}
+
+impl Record<ActionField> for Action {
+    fn text_passes(&self, field: ActionField, test: impl FnOnce(&str) -> bool) -> bool {
+        match field {
+            ActionField::Uuid => test(&self.uuid),
+            ActionField::DeviceUuid => test(&self.device_uuid),
+            ActionField::State => test(self.state.as_str()),
+            ActionField::Type => test(self.kind.as_str()),
+            ActionField::ModificationDate => false,
+        }
+    }
+
+    fn date(&self, field: ActionField) -> Option<DateTime<Utc>> {
+        (field == ActionField::ModificationDate).then_some(self.modification_date)
     }
 }
 

@@ -1,21 +1,14 @@
-//! The emulator's shared state: the district, its churn, the clock and the faults.
+//! The emulator's shared state: the world, the clock and the faults.
 //!
-//! One lock guards the district. Reads take it shared; a request that finds the clock a
-//! simulated minute further than the churn first takes it exclusively to catch up, so changes
-//! are applied lazily and in minute order, whatever the pattern of requests.
+//! One lock guards the world. Reads take it shared; a request that finds the clock a simulated
+//! minute further than the world first takes it exclusively to catch up, so changes are
+//! applied lazily and in minute order, whatever the pattern of requests.
 
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use crate::churn::Churn;
 use crate::clock::SimClock;
-use crate::district::District;
 use crate::faults::Faults;
-
-#[derive(Debug)]
-pub struct World {
-    pub district: District,
-    pub churn: Churn,
-}
+use crate::world::World;
 
 #[derive(Debug)]
 pub struct Sim {
@@ -33,10 +26,10 @@ impl Sim {
         }
     }
 
-    /// The world with the churn of every minute passed applied.
+    /// The world with every minute passed applied.
     pub fn current(&self) -> RwLockReadGuard<'_, World> {
         let world = self.read();
-        if !world.churn.is_behind(&self.clock) {
+        if !world.is_behind(&self.clock) {
             return world;
         }
         drop(world);
@@ -44,11 +37,10 @@ impl Sim {
         self.read()
     }
 
-    /// The world for a change, with the churn of every minute passed applied.
+    /// The world for a change, with every minute passed applied.
     pub fn current_mut(&self) -> RwLockWriteGuard<'_, World> {
         let mut world = self.world.write().unwrap_or_else(PoisonError::into_inner);
-        let World { district, churn } = &mut *world;
-        churn.catch_up(district, &self.clock);
+        world.catch_up(&self.clock);
         world
     }
 

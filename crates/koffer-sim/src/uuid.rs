@@ -44,6 +44,11 @@ impl Uuid {
         Some(Uuid(value))
     }
 
+    /// The 128 bits, for draws about this uuid.
+    pub fn bits(self) -> u128 {
+        self.0
+    }
+
     pub fn text(self) -> UuidText {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut out = [b'-'; 36];
