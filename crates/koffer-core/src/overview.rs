@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::query::{where_clause, DeviceQuery};
+use crate::query::{resolve_names, where_clause, DeviceQuery, Indexes};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
@@ -51,7 +51,8 @@ pub struct Overview {
 
 /// The charts over the devices `scope` selects (usually only its organisations).
 pub fn overview(conn: &Connection, scope: &DeviceQuery, now_ms: i64) -> Result<Overview> {
-    let (filter, params) = where_clause(scope, now_ms)?;
+    let scope = resolve_names(conn, scope)?;
+    let (filter, params) = where_clause(&scope, now_ms, Indexes::Filters)?;
     let grouped = |expression: &str| -> Result<Vec<(String, u64)>> {
         let sql = format!(
             "SELECT CAST({expression} AS TEXT) AS k, count(*) FROM devices d

@@ -5,7 +5,7 @@
 //! index; every other filter has an index of its own (see the first migration).
 
 use rusqlite::types::Value;
-use rusqlite::{params_from_iter, Connection};
+use rusqlite::{params_from_iter, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -79,18 +79,22 @@ impl SortKey {
         )
     }
 
-    fn column(self) -> &'static str {
-        match self {
-            SortKey::Name => "d.name COLLATE NOCASE",
-            SortKey::Serial => "d.serial",
-            SortKey::Model => "d.model",
-            SortKey::OsVersion => "d.os_sort",
-            SortKey::Battery => "d.battery",
-            SortKey::LastContact => "d.last_contact",
-            SortKey::Organisation => "o.name COLLATE NOCASE",
-            SortKey::User => "d.user_name COLLATE NOCASE",
-            SortKey::Compliance => "d.compliance",
-        }
+    /// The ORDER BY terms, each matching an index so that a page is read in order; the rowid
+    /// breaks ties the way the indexes do.
+    fn order_by(self, direction: &str) -> String {
+        let terms: &[&str] = match self {
+            SortKey::Name => &["d.name COLLATE NOCASE"],
+            SortKey::Serial => &["d.serial COLLATE NOCASE"],
+            SortKey::Model => &["d.model"],
+            SortKey::OsVersion => &["d.os_sort"],
+            SortKey::Battery => &["d.battery"],
+            SortKey::LastContact => &["d.last_contact"],
+            SortKey::Organisation => &["o.name COLLATE NOCASE", "d.name COLLATE NOCASE"],
+            SortKey::User => &["d.user_name COLLATE NOCASE"],
+            SortKey::Compliance => &["d.compliance", "d.name COLLATE NOCASE"],
+        };
+        let terms: Vec<String> = terms.iter().map(|t| format!("{t} {direction}")).collect();
+        format!("{}, d.rowid {direction}", terms.join(", "))
     }
 }
 
@@ -131,18 +135,38 @@ pub struct DevicePage {
 const SELECT_ROW: &str = "SELECT d.uuid, o.name, d.name, d.serial, d.model, d.os_version,
         d.battery, d.supervised, d.user_login, d.user_name, d.last_contact, d.compliance,
         d.storage_total, d.storage_free
-    FROM devices d JOIN organisations o ON o.uuid = d.org_uuid";
+    FROM devices d";
+
+/// Devices drive the loop (SQLite keeps the order of a CROSS JOIN), so a page is read along
+/// the devices' sort index; only a sort by organisation lets the organisations lead.
+fn join_organisations(sort: SortKey) -> &'static str {
+    match sort {
+        SortKey::Organisation => "JOIN organisations o ON o.uuid = d.org_uuid",
+        _ => "CROSS JOIN organisations o ON o.uuid = d.org_uuid",
+    }
+}
+
+/// Above this many matches a page is read along the sort order's index, skipping rows that do
+/// not match; below it, the matches are found through the filters' indexes and sorted. Either
+/// way a page of 100 reads at most a few thousand rows.
+const WALK_SORT_INDEX_ABOVE: i64 = 2_000;
 
 /// The matching devices (one page of them, sorted) and how many match in all.
 pub fn find_devices(conn: &Connection, query: &DeviceQuery, now_ms: i64) -> Result<DevicePage> {
-    let (filter, params) = where_clause(query, now_ms)?;
+    let query = resolve_names(conn, query)?;
+    let (filter, params) = where_clause(&query, now_ms, Indexes::Filters)?;
     let total: i64 = conn.query_row(
         &format!("SELECT count(*) FROM devices d WHERE {filter}"),
         params_from_iter(&params),
         |row| row.get(0),
     )?;
+    let indexes = if total > WALK_SORT_INDEX_ABOVE {
+        Indexes::SortOrder
+    } else {
+        Indexes::Filters
+    };
     let mut rows = Vec::new();
-    for_each_device(conn, query, now_ms, |row| {
+    visit_devices(conn, &query, now_ms, indexes, |row| {
         rows.push(row);
         Ok(())
     })?;
@@ -157,14 +181,26 @@ pub fn for_each_device(
     conn: &Connection,
     query: &DeviceQuery,
     now_ms: i64,
+    visit: impl FnMut(DeviceRow) -> Result<()>,
+) -> Result<()> {
+    let query = resolve_names(conn, query)?;
+    visit_devices(conn, &query, now_ms, Indexes::SortOrder, visit)
+}
+
+fn visit_devices(
+    conn: &Connection,
+    query: &DeviceQuery,
+    now_ms: i64,
+    indexes: Indexes,
     mut visit: impl FnMut(DeviceRow) -> Result<()>,
 ) -> Result<()> {
-    let (filter, params) = where_clause(query, now_ms)?;
+    let (filter, params) = where_clause(query, now_ms, indexes)?;
     let direction = if query.descending { "DESC" } else { "ASC" };
     let limit = query.limit.map_or(-1, i64::from);
     let sql = format!(
-        "{SELECT_ROW} WHERE {filter} ORDER BY {} {direction}, d.uuid LIMIT {limit} OFFSET {}",
-        query.sort.column(),
+        "{SELECT_ROW} {} WHERE {filter} ORDER BY {} LIMIT {limit} OFFSET {}",
+        join_organisations(query.sort),
+        query.sort.order_by(direction),
         query.offset
     );
     let mut statement = conn.prepare_cached(&sql)?;
@@ -190,6 +226,47 @@ pub fn for_each_device(
         })?;
     }
     Ok(())
+}
+
+/// Replaces organisation and group names by their uuids, so the filters can use the devices'
+/// own indexes. A name that matches nothing stays, and then matches no device.
+pub(crate) fn resolve_names(conn: &Connection, query: &DeviceQuery) -> Result<DeviceQuery> {
+    let mut resolved = query.clone();
+    let mut organisations = Vec::new();
+    let mut by_name = conn.prepare_cached(
+        "SELECT uuid FROM organisations WHERE uuid = ?1 OR name = ?1 COLLATE NOCASE",
+    )?;
+    for wanted in &query.organisations {
+        let found: Vec<String> = by_name
+            .query_map([wanted], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        organisations.extend(if found.is_empty() {
+            vec![wanted.clone()]
+        } else {
+            found
+        });
+    }
+    resolved.organisations = organisations;
+    if let Some(group) = &query.group {
+        let found: Option<String> = conn
+            .query_row(
+                "SELECT uuid FROM device_groups WHERE uuid = ?1 OR name = ?1 COLLATE NOCASE
+                 ORDER BY uuid = ?1 DESC LIMIT 1",
+                [group],
+                |r| r.get(0),
+            )
+            .optional()?;
+        resolved.group = Some(found.unwrap_or_else(|| group.clone()));
+    }
+    Ok(resolved)
+}
+
+/// Which indexes the filters may use: their own (few matches), or none, so the page is read
+/// along the sort order's index (many matches).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Indexes {
+    Filters,
+    SortOrder,
 }
 
 /// The uuids of the cached devices named by serial numbers, names or a group, in that order
@@ -241,11 +318,25 @@ pub fn resolve_devices(
     Ok(uuids)
 }
 
-/// The SQL condition on `devices d` for a query, with its parameters in order.
-pub fn where_clause(query: &DeviceQuery, now_ms: i64) -> Result<(String, Vec<Value>)> {
+/// The SQL condition on `devices d` for a query, with its parameters in order. Organisations
+/// and the group are uuids here (see [`resolve_names`]).
+pub fn where_clause(
+    query: &DeviceQuery,
+    now_ms: i64,
+    indexes: Indexes,
+) -> Result<(String, Vec<Value>)> {
+    // A unary + keeps SQLite from using a column's index for that condition.
+    let d = if indexes == Indexes::SortOrder {
+        "+d"
+    } else {
+        "d"
+    };
     let mut conditions: Vec<String> = vec!["1".to_owned()];
     let mut params: Vec<Value> = Vec::new();
-    let text = |value: &str, params: &mut Vec<Value>| params.push(value.to_owned().into());
+    let mut condition = |sql: String, values: Vec<Value>| {
+        conditions.push(sql.replace("d.", &format!("{d}.")));
+        params.extend(values);
+    };
 
     if let Some(search) = query
         .search
@@ -253,29 +344,21 @@ pub fn where_clause(query: &DeviceQuery, now_ms: i64) -> Result<(String, Vec<Val
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        conditions.push(search_condition(search, &mut params));
+        let (sql, values) = search_condition(search);
+        condition(sql, values);
     }
     if !query.organisations.is_empty() {
         let marks = vec!["?"; query.organisations.len()].join(", ");
-        conditions.push(format!(
-            "d.org_uuid IN (SELECT uuid FROM organisations
-                WHERE uuid IN ({marks}) OR name COLLATE NOCASE IN ({marks}))"
-        ));
-        for _ in 0..2 {
-            query
-                .organisations
-                .iter()
-                .for_each(|o| text(o, &mut params));
-        }
+        let values = query
+            .organisations
+            .iter()
+            .map(|o| Value::Text(o.clone()))
+            .collect();
+        condition(format!("d.org_uuid IN ({marks})"), values);
     }
     if let Some(group) = &query.group {
-        conditions.push(
-            "d.uuid IN (SELECT m.device_uuid FROM group_members m WHERE m.group_uuid IN
-                (SELECT uuid FROM device_groups WHERE uuid = ? OR name = ? COLLATE NOCASE))"
-                .to_owned(),
-        );
-        text(group, &mut params);
-        text(group, &mut params);
+        let sql = "d.uuid IN (SELECT device_uuid FROM group_members WHERE group_uuid = ?)";
+        condition(sql.to_owned(), vec![Value::Text(group.clone())]);
     }
     if let Some(os) = query
         .os_version
@@ -283,50 +366,56 @@ pub fn where_clause(query: &DeviceQuery, now_ms: i64) -> Result<(String, Vec<Val
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        conditions.push("(d.os_version = ? OR d.os_version LIKE ? ESCAPE '\\')".to_owned());
-        text(os, &mut params);
-        text(&format!("{}.%", escape_like(os)), &mut params);
+        let (from, to) = os_range(os)?;
+        condition(
+            "d.os_sort >= ? AND d.os_sort < ?".to_owned(),
+            vec![from.into(), to.into()],
+        );
     }
     if let Some(supervised) = query.supervised {
-        conditions.push("d.supervised = ?".to_owned());
-        params.push(i64::from(supervised).into());
+        condition(
+            "d.supervised = ?".to_owned(),
+            vec![i64::from(supervised).into()],
+        );
     }
     if let Some(compliance) = &query.compliance {
-        conditions.push("d.compliance = ?".to_owned());
-        text(&compliance_name(compliance)?, &mut params);
+        condition(
+            "d.compliance = ?".to_owned(),
+            vec![compliance_name(compliance)?.into()],
+        );
     }
+    let days_ago = |days: u32| Value::Integer(now_ms - i64::from(days) * DAY_MS);
     if let Some(days) = query.not_seen_for_days {
-        conditions.push("(d.last_contact IS NULL OR d.last_contact < ?)".to_owned());
-        params.push((now_ms - i64::from(days) * DAY_MS).into());
+        let sql = "(d.last_contact IS NULL OR d.last_contact < ?)";
+        condition(sql.to_owned(), vec![days_ago(days)]);
     }
     if let Some(days) = query.seen_within_days {
-        conditions.push("d.last_contact >= ?".to_owned());
-        params.push((now_ms - i64::from(days) * DAY_MS).into());
+        condition("d.last_contact >= ?".to_owned(), vec![days_ago(days)]);
     }
+    let share = |percent: u32| Value::Real(f64::from(percent) / 100.0);
     if let Some(percent) = query.battery_below_percent {
-        conditions.push("d.battery < ?".to_owned());
-        params.push((f64::from(percent) / 100.0).into());
+        condition("d.battery < ?".to_owned(), vec![share(percent)]);
     }
     if let Some(percent) = query.battery_at_least_percent {
-        conditions.push("d.battery >= ?".to_owned());
-        params.push((f64::from(percent) / 100.0).into());
+        condition("d.battery >= ?".to_owned(), vec![share(percent)]);
     }
     Ok((conditions.join(" AND "), params))
 }
 
-/// Three or more characters use the trigram index; shorter text cannot, and scans.
+/// Three or more characters use the trigram index on name, serial and user, and the list of
+/// models; shorter text cannot use a trigram index, and scans.
 ///
 /// Known limit: a search of one or two characters reads every device (about 40 ms at 200,000
 /// devices) because a trigram index needs three characters to look anything up.
-fn search_condition(search: &str, params: &mut Vec<Value>) -> String {
+fn search_condition(search: &str) -> (String, Vec<Value>) {
+    let pattern = Value::Text(format!("%{}%", escape_like(search)));
     if search.chars().count() >= 3 {
-        params.push(format!("\"{}\"", search.replace('"', "\"\"")).into());
-        "d.rowid IN (SELECT rowid FROM devices_search WHERE devices_search MATCH ?)".to_owned()
+        let phrase = Value::Text(format!("\"{}\"", search.replace('"', "\"\"")));
+        let sql = "d.rowid IN (SELECT rowid FROM devices_search WHERE devices_search MATCH ?
+            UNION ALL SELECT rowid FROM devices WHERE model IN
+                (SELECT model FROM models WHERE model LIKE ? ESCAPE '\\'))";
+        (sql.to_owned(), vec![phrase, pattern])
     } else {
-        let pattern = format!("%{}%", escape_like(search));
-        for _ in 0..5 {
-            params.push(pattern.clone().into());
-        }
         let columns = [
             "d.name",
             "d.serial",
@@ -336,8 +425,25 @@ fn search_condition(search: &str, params: &mut Vec<Value>) -> String {
         ]
         .map(|column| format!("{column} LIKE ? ESCAPE '\\'"))
         .join(" OR ");
-        format!("({columns})")
+        (format!("({columns})"), vec![pattern; 5])
     }
+}
+
+/// The `os_sort` range of an OS version filter: "17" is 17.x.y, "17.5" is 17.5.x, "17.5.1"
+/// that version alone.
+fn os_range(text: &str) -> Result<(i64, i64)> {
+    let parts: Vec<&str> = text.split('.').collect();
+    let numeric = parts
+        .iter()
+        .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+    if !numeric || parts.len() > 3 {
+        return Err(Error::InvalidInput(format!(
+            "\"{text}\" is not an OS version. Write it like 17, 17.5 or 17.5.1."
+        )));
+    }
+    let from = crate::store::devices::os_sort_key(text);
+    let step = [1_000_000, 1_000, 1][parts.len() - 1];
+    Ok((from, from + step))
 }
 
 fn escape_like(text: &str) -> String {
@@ -363,7 +469,7 @@ mod tests {
 
     #[test]
     fn an_empty_query_matches_everything() {
-        let (sql, params) = where_clause(&DeviceQuery::default(), 0).unwrap();
+        let (sql, params) = where_clause(&DeviceQuery::default(), 0, Indexes::Filters).unwrap();
 
         assert_eq!(sql, "1", "no filter means no condition");
         assert!(params.is_empty());
@@ -376,7 +482,7 @@ mod tests {
             ..DeviceQuery::default()
         };
 
-        let (sql, params) = where_clause(&query, 0).unwrap();
+        let (sql, params) = where_clause(&query, 0, Indexes::Filters).unwrap();
 
         assert!(
             sql.contains("devices_search MATCH"),
@@ -384,7 +490,10 @@ mod tests {
         );
         assert_eq!(
             params,
-            [Value::Text("\"DM\"\"PX\"".into())],
+            [
+                Value::Text("\"DM\"\"PX\"".into()),
+                Value::Text("%DM\"PX%".into())
+            ],
             "quotes in user text must not become FTS syntax"
         );
     }
@@ -396,7 +505,7 @@ mod tests {
             ..DeviceQuery::default()
         };
 
-        let (sql, params) = where_clause(&query, 0).unwrap();
+        let (sql, params) = where_clause(&query, 0, Indexes::Filters).unwrap();
 
         assert!(sql.contains("LIKE"), "trigrams need three characters");
         assert_eq!(params.len(), 5, "one pattern per searched column: {sql}");
@@ -418,18 +527,18 @@ mod tests {
             ..DeviceQuery::default()
         };
 
-        let (sql, params) = where_clause(&query, 10 * DAY_MS).unwrap();
+        let (sql, params) = where_clause(&query, 10 * DAY_MS, Indexes::Filters).unwrap();
 
         assert_eq!(
             sql.matches(" AND ").count(),
-            5,
+            6,
             "every filter narrows: {sql}"
         );
         assert_eq!(
             params,
             [
-                Value::Text("17.5".into()),
-                Value::Text("17.5.%".into()),
+                Value::Integer(17_005_000),
+                Value::Integer(17_006_000),
                 Value::Integer(0),
                 Value::Text("NON_COMPLIANT".into()),
                 Value::Integer(8 * DAY_MS),
@@ -440,13 +549,36 @@ mod tests {
     }
 
     #[test]
+    fn os_versions_filter_as_ranges_of_their_sort_key() {
+        assert_eq!(
+            os_range("17").unwrap(),
+            (17_000_000, 18_000_000),
+            "17 is every 17.x.y"
+        );
+        assert_eq!(
+            os_range("17.5").unwrap(),
+            (17_005_000, 17_006_000),
+            "17.5 is 17.5.x"
+        );
+        assert_eq!(
+            os_range("17.5.1").unwrap(),
+            (17_005_001, 17_005_002),
+            "one version"
+        );
+        assert!(
+            os_range("17.x").is_err(),
+            "garbage is refused, not matched as zero"
+        );
+    }
+
+    #[test]
     fn an_unknown_compliance_state_says_which_ones_exist() {
         let query = DeviceQuery {
             compliance: Some("green".into()),
             ..DeviceQuery::default()
         };
 
-        let error = where_clause(&query, 0).unwrap_err();
+        let error = where_clause(&query, 0, Indexes::Filters).unwrap_err();
 
         assert!(
             error

@@ -36,43 +36,55 @@ CREATE TABLE devices (
     seen_in_pass     INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 
-CREATE INDEX devices_org_name ON devices (org_uuid, name);
-CREATE INDEX devices_name ON devices (name);
-CREATE INDEX devices_serial ON devices (serial);
-CREATE INDEX devices_os ON devices (os_version);
-CREATE INDEX devices_os_sort ON devices (os_sort, name);
+-- Each filter and sort of the inventory has an index, so a page of it never sorts the table.
+CREATE INDEX devices_name ON devices (name COLLATE NOCASE);
+CREATE INDEX devices_org_name ON devices (org_uuid, name COLLATE NOCASE);
+CREATE INDEX devices_org_pass ON devices (org_uuid, seen_in_pass);
+CREATE INDEX devices_serial ON devices (serial COLLATE NOCASE);
+CREATE INDEX devices_model ON devices (model);
+CREATE INDEX devices_os_sort ON devices (os_sort);
 CREATE INDEX devices_last_contact ON devices (last_contact);
 CREATE INDEX devices_battery ON devices (battery);
-CREATE INDEX devices_compliance ON devices (compliance, name);
-CREATE INDEX devices_supervised ON devices (supervised, name);
-CREATE INDEX devices_org_pass ON devices (org_uuid, seen_in_pass);
+CREATE INDEX devices_compliance ON devices (compliance, name COLLATE NOCASE);
+CREATE INDEX devices_supervised ON devices (supervised, name COLLATE NOCASE);
+CREATE INDEX devices_user_name ON devices (user_name COLLATE NOCASE);
 
--- Trigram search over what people type: name, serial, user and model.
+-- Every model name seen; a model that no device has any more matches nothing, harmlessly.
+CREATE TABLE models (model TEXT PRIMARY KEY) STRICT, WITHOUT ROWID;
+
+-- Trigram search over what people type: name, serial and user. Models are few and searched
+-- through their own list below, so that "iPad" does not put every device into the index.
 CREATE VIRTUAL TABLE devices_search USING fts5 (
-    name, serial, user_login, user_name, model,
+    name, serial, user_login, user_name,
     content = 'devices', content_rowid = 'rowid', tokenize = 'trigram'
 );
 
 CREATE TRIGGER devices_search_insert AFTER INSERT ON devices BEGIN
-    INSERT INTO devices_search (rowid, name, serial, user_login, user_name, model)
-    VALUES (new.rowid, new.name, new.serial, new.user_login, new.user_name, new.model);
+    INSERT INTO devices_search (rowid, name, serial, user_login, user_name)
+    VALUES (new.rowid, new.name, new.serial, new.user_login, new.user_name);
+    INSERT OR IGNORE INTO models (model) VALUES (new.model);
 END;
 
 CREATE TRIGGER devices_search_delete AFTER DELETE ON devices BEGIN
-    INSERT INTO devices_search (devices_search, rowid, name, serial, user_login, user_name, model)
-    VALUES ('delete', old.rowid, old.name, old.serial, old.user_login, old.user_name, old.model);
+    INSERT INTO devices_search (devices_search, rowid, name, serial, user_login, user_name)
+    VALUES ('delete', old.rowid, old.name, old.serial, old.user_login, old.user_name);
 END;
 
-CREATE TRIGGER devices_search_update AFTER UPDATE OF name, serial, user_login, user_name, model
+CREATE TRIGGER devices_search_update AFTER UPDATE OF name, serial, user_login, user_name
 ON devices
 WHEN old.name IS NOT new.name OR old.serial IS NOT new.serial
     OR old.user_login IS NOT new.user_login OR old.user_name IS NOT new.user_name
-    OR old.model IS NOT new.model
 BEGIN
-    INSERT INTO devices_search (devices_search, rowid, name, serial, user_login, user_name, model)
-    VALUES ('delete', old.rowid, old.name, old.serial, old.user_login, old.user_name, old.model);
-    INSERT INTO devices_search (rowid, name, serial, user_login, user_name, model)
-    VALUES (new.rowid, new.name, new.serial, new.user_login, new.user_name, new.model);
+    INSERT INTO devices_search (devices_search, rowid, name, serial, user_login, user_name)
+    VALUES ('delete', old.rowid, old.name, old.serial, old.user_login, old.user_name);
+    INSERT INTO devices_search (rowid, name, serial, user_login, user_name)
+    VALUES (new.rowid, new.name, new.serial, new.user_login, new.user_name);
+END;
+
+CREATE TRIGGER devices_model_update AFTER UPDATE OF model ON devices
+WHEN old.model IS NOT new.model
+BEGIN
+    INSERT OR IGNORE INTO models (model) VALUES (new.model);
 END;
 
 CREATE TABLE installed_apps (

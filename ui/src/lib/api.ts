@@ -1,0 +1,32 @@
+// The UI's only way to the desktop shell: typed commands and the sync events.
+//
+// Every component goes through this module, so tests replace it with a mock and the shell's
+// contract lives in one place (the generated bindings).
+import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+
+import type { Commands } from "./bindings/commands";
+import { SYNC_EVENT } from "./bindings/commands";
+import type { SyncEvent } from "./bindings/SyncEvent";
+import { toAppError } from "./errors";
+
+export type CommandName = keyof Commands;
+export type CommandRequest<K extends CommandName> = Commands[K]["request"];
+export type CommandResponse<K extends CommandName> = Commands[K]["response"];
+
+/** Calls a command; a failure rejects with an AppError, whatever the shell threw. */
+export async function call<K extends CommandName>(
+  name: K,
+  request: CommandRequest<K>,
+): Promise<CommandResponse<K>> {
+  try {
+    return await invoke<CommandResponse<K>>(name, { request });
+  } catch (error) {
+    throw toAppError(error);
+  }
+}
+
+/** Listens to the sync's progress; resolves to the function that stops listening. */
+export async function onSyncEvent(handler: (event: SyncEvent) => void): Promise<() => void> {
+  return listen<SyncEvent>(SYNC_EVENT, (event) => handler(event.payload));
+}
