@@ -54,6 +54,11 @@ export class SyncStatus {
     return times.length > 0 ? Math.min(...times) : null;
   }
 
+  /** No organisation has been synced yet: the cache is empty. */
+  get neverSynced(): boolean {
+    return this.freshness !== null && this.organisations.every((org) => org.lastSuccess === null);
+  }
+
   get organisations(): OrgFreshness[] {
     return this.freshness?.organisations ?? [];
   }
@@ -66,7 +71,8 @@ export class SyncStatus {
       (stop) => (stopped ? stop() : (stopListening = stop)),
       (error) => (this.error = toAppError(error)),
     );
-    void this.refresh().then(() => this.checkServer());
+    // A profile that was never synced (a new sign-in, the demo) syncs right away.
+    void this.refresh().then(() => (this.neverSynced ? this.sync() : this.checkServer()));
     const timer = setInterval(() => void this.checkServer(), CHECK_INTERVAL_MS);
     return () => {
       stopped = true;
