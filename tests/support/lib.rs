@@ -45,8 +45,13 @@ pub struct Emulator {
 impl Emulator {
     /// Starts `koffer-sim` with these arguments on a free loopback port.
     pub fn start(args: &[&str]) -> Emulator {
+        Emulator::start_at("127.0.0.1:0", args)
+    }
+
+    /// Starts `koffer-sim` listening on `address` (an emulator back at the same address).
+    pub fn start_at(address: &str, args: &[&str]) -> Emulator {
         let mut child = Command::new(binary("koffer-sim"))
-            .args(["--listen", "127.0.0.1:0"])
+            .args(["--listen", address])
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -117,6 +122,31 @@ impl Emulator {
         http_request(&self.url, "POST", "/sim/faults", Some(&body));
     }
 
+    /// The device checks in now and takes its waiting actions; false when the server no
+    /// longer knows it (erased, removed).
+    pub fn check_in(&self, device: &str) -> bool {
+        let path = format!("/sim/devices/{device}/check-in");
+        try_http_request(&self.url, "POST", &path, Some("{}")).is_ok()
+    }
+
+    /// Takes a device offline or online, or makes it answer NOT_NOW while busy.
+    pub fn set_device(&self, device: &str, online: bool, busy: bool) {
+        let body = format!("{{\"online\": {online}, \"busy\": {busy}}}");
+        http_request(
+            &self.url,
+            "POST",
+            &format!("/sim/devices/{device}"),
+            Some(&body),
+        );
+    }
+
+    /// Every action the server holds, as JSON.
+    pub fn actions(&self) -> Vec<Value> {
+        let answer = http_request(&self.url, "GET", "/sim/actions", None);
+        let list: Value = serde_json::from_str(&answer).expect("/sim/actions answers JSON");
+        list.as_array().expect("a list of actions").clone()
+    }
+
     /// Stops the emulator: the server becomes unreachable.
     pub fn stop(mut self) {
         let _ = self.child.kill();
@@ -131,8 +161,20 @@ impl Drop for Emulator {
     }
 }
 
-/// A minimal HTTP/1.1 request over a plain socket, for the emulator's control API.
+/// A minimal HTTP/1.1 request over a plain socket, for the emulator's control API; it must
+/// succeed.
 pub fn http_request(base: &str, method: &str, path: &str, body: Option<&str>) -> String {
+    try_http_request(base, method, path, body)
+        .unwrap_or_else(|head| panic!("{method} {path} failed: {head}"))
+}
+
+/// The same, answering the status line and headers as the error when the status is not 2xx.
+pub fn try_http_request(
+    base: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> Result<String, String> {
     let host = base.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(host).expect("the emulator accepts");
     let body = body.unwrap_or("");
@@ -146,18 +188,17 @@ pub fn http_request(base: &str, method: &str, path: &str, body: Option<&str>) ->
     let mut answer = String::new();
     std::io::Read::read_to_string(&mut stream, &mut answer).unwrap();
     let (head, rest) = answer.split_once("\r\n\r\n").expect("an HTTP answer");
-    assert!(
-        head.starts_with("HTTP/1.1 2"),
-        "{method} {path} failed: {head}"
-    );
-    if head
+    if !head.starts_with("HTTP/1.1 2") {
+        return Err(head.to_owned());
+    }
+    let chunked = head
         .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
+        .contains("transfer-encoding: chunked");
+    Ok(if chunked {
         dechunk(rest)
     } else {
         rest.to_owned()
-    }
+    })
 }
 
 fn dechunk(mut body: &str) -> String {

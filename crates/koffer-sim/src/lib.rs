@@ -174,6 +174,18 @@ impl Drop for Running {
 }
 
 /// Seeds the district, binds `config.listen` and serves in a background task.
+/// Binds with SO_REUSEADDR, so an emulator restarted at the same address (a server that was
+/// away and is back) can listen again while the old connections linger in TIME_WAIT.
+fn listen(address: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = match address {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(1024)
+}
+
 pub async fn spawn(config: Config) -> anyhow::Result<Running> {
     config.check()?;
     let start = clock::whole_second(config.start_time.unwrap_or_else(Utc::now));
@@ -193,9 +205,8 @@ pub async fn spawn(config: Config) -> anyhow::Result<Running> {
     let users = seeded_users(&district);
     let sim = Arc::new(simulation(district, &config, start));
 
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let listener =
+        listen(config.listen).with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let app = router(sim);
     let server = tokio::spawn(async move {
