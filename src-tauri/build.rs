@@ -13,6 +13,13 @@ fn main() {
         "filter_choices",
         "device_detail",
         "overview",
+        "preview_action",
+        "request_action",
+        "ledger",
+        "cancel_action",
+        "retry_action",
+        "device_location",
+        "audit_log",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("the Tauri build step succeeds");

@@ -18,6 +18,8 @@ impl EventSink for Recorded {
     fn sync_progress(&self, event: &SyncEvent) {
         self.0.lock().unwrap().push(event.clone());
     }
+
+    fn ledger_changed(&self, _: &[koffer_app::commands::LedgerEntry]) {}
 }
 
 fn open_app(root: &std::path::Path) -> (App, Arc<Recorded>) {

@@ -88,6 +88,59 @@ async fn overview(
     app.overview(request)
 }
 
+#[tauri::command]
+async fn preview_action(
+    app: Koffer<'_>,
+    request: koffer_app::commands::ActionRequest,
+) -> Answer<Vec<koffer_app::commands::Requested>> {
+    app.preview_action(request)
+}
+
+#[tauri::command]
+async fn request_action(
+    app: Koffer<'_>,
+    request: koffer_app::commands::ActionRequest,
+) -> Answer<koffer_app::commands::ActionOutcome> {
+    app.request_action(request).await
+}
+
+#[tauri::command]
+async fn ledger(
+    app: Koffer<'_>,
+    request: koffer_app::commands::LedgerRequest,
+) -> Answer<Vec<LedgerEntry>> {
+    app.ledger(request)
+}
+
+#[tauri::command]
+async fn cancel_action(app: Koffer<'_>, request: ActionRef) -> Answer<LedgerEntry> {
+    app.cancel_action(request).await
+}
+
+#[tauri::command]
+async fn retry_action(
+    app: Koffer<'_>,
+    request: ActionRef,
+) -> Answer<koffer_app::commands::Requested> {
+    app.retry_action(request).await
+}
+
+#[tauri::command]
+async fn device_location(
+    app: Koffer<'_>,
+    request: DeviceRef,
+) -> Answer<koffer_app::commands::LocationAnswer> {
+    app.device_location(request)
+}
+
+#[tauri::command]
+async fn audit_log(
+    app: Koffer<'_>,
+    request: Empty,
+) -> Answer<Vec<koffer_app::commands::AuditEntry>> {
+    app.audit_log(request)
+}
+
 /// Sends the core's sync progress to the window as events.
 struct WindowEvents(AppHandle);
 
@@ -95,6 +148,12 @@ impl EventSink for WindowEvents {
     fn sync_progress(&self, event: &SyncEvent) {
         if let Err(error) = self.0.emit(SYNC_EVENT, event) {
             log::warn!("could not send a sync event to the window: {error}");
+        }
+    }
+
+    fn ledger_changed(&self, entries: &[LedgerEntry]) {
+        if let Err(error) = self.0.emit(LEDGER_EVENT, entries) {
+            log::warn!("could not send a ledger event to the window: {error}");
         }
     }
 }
@@ -134,6 +193,7 @@ pub fn run() {
             let events = Arc::new(WindowEvents(handle));
             let app = Arc::new(App::open(&root, Demo::from_env(), events));
             tauri::async_runtime::spawn(app.clone().sync_on_interval());
+            tauri::async_runtime::spawn(app.clone().follow_actions());
             tauri_app.manage(app);
             Ok(())
         })
@@ -150,6 +210,13 @@ pub fn run() {
             filter_choices,
             device_detail,
             overview,
+            preview_action,
+            request_action,
+            ledger,
+            cancel_action,
+            retry_action,
+            device_location,
+            audit_log,
         ])
         .run(tauri::generate_context!())
         .expect("the window opens");

@@ -35,6 +35,9 @@ fn export_types_of_errors(cfg: &ts_rs::Config) {
     use ts_rs::TS;
     crate::error::AppError::export_all(cfg).expect("the error type exports");
     crate::commands::SyncEvent::export_all(cfg).expect("the event type exports");
+    crate::commands::LedgerEntry::export_all(cfg).expect("the ledger type exports");
+    crate::commands::AuditEntry::export_all(cfg).expect("the audit type exports");
+    crate::commands::Requested::export_all(cfg).expect("the request outcome exports");
 }
 
 /// `commands.ts`: for each command, its request and response type, so the UI's `call` is
@@ -45,6 +48,7 @@ fn commands_ts(cfg: &ts_rs::Config) -> String {
     let used: std::collections::BTreeSet<String> = COMMANDS
         .iter()
         .flat_map(|(_, request, response)| [request(cfg), response(cfg)])
+        .flat_map(|name| type_names(&name))
         .collect();
     for name in used {
         text.push_str(&format!("import type {{ {name} }} from \"./{name}\";\n"));
@@ -57,10 +61,23 @@ fn commands_ts(cfg: &ts_rs::Config) -> String {
             response(cfg)
         ));
     }
-    text.push_str("};\n\nexport const SYNC_EVENT = \"");
-    text.push_str(crate::commands::SYNC_EVENT);
-    text.push_str("\";\n");
+    text.push_str("};\n\n");
+    for (name, value) in [
+        ("SYNC_EVENT", crate::commands::SYNC_EVENT),
+        ("LEDGER_EVENT", crate::commands::LEDGER_EVENT),
+    ] {
+        text.push_str(&format!("export const {name} = \"{value}\";\n"));
+    }
     text
+}
+
+/// The generated types a TypeScript type expression names: `Array<Requested>` names Requested.
+fn type_names(expression: &str) -> Vec<String> {
+    expression
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .filter(|word| word.starts_with(|c: char| c.is_ascii_uppercase()) && *word != "Array")
+        .map(str::to_owned)
+        .collect()
 }
 
 fn tempdir() -> std::path::PathBuf {

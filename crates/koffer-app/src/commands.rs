@@ -4,9 +4,12 @@
 //! TypeScript bindings in `ui/src/lib/bindings/` are generated from this list (see
 //! `bindings.rs`) and committed, and a test fails when they are stale.
 
+pub use koffer_api::{ActionParameters, ActionType};
+pub use koffer_core::actions::{FlushReport, Requested};
 pub use koffer_core::device_detail::DeviceDetail;
 pub use koffer_core::overview::{FilterChoices, Overview};
 pub use koffer_core::query::{DevicePage, DeviceQuery};
+pub use koffer_core::store::outbox::{AuditEntry, DeviceLocation, LedgerEntry};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -58,6 +61,60 @@ commands! {
     filter_choices(Empty) -> FilterChoices;
     device_detail(DeviceRef) -> DeviceDetail;
     overview(DeviceQuery) -> Overview;
+    /// The preflight of an action on devices, without queueing anything.
+    preview_action(ActionRequest) -> Vec<Requested>;
+    /// Queues the action where the preflight lets it through, and sends the outbox.
+    request_action(ActionRequest) -> ActionOutcome;
+    /// The ledger, newest first: all actions, or one device's.
+    ledger(LedgerRequest) -> Vec<LedgerEntry>;
+    cancel_action(ActionRef) -> LedgerEntry;
+    /// Queues a failed, refused or cancelled action again.
+    retry_action(ActionRef) -> Requested;
+    /// The newest location a device reported, while it is kept.
+    device_location(DeviceRef) -> LocationAnswer;
+    /// Who located or erased which device, and when.
+    audit_log(Empty) -> Vec<AuditEntry>;
+}
+
+/// The name of the event that carries the ledger entries whose state changed.
+pub const LEDGER_EVENT: &str = "ledger-changed";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionRequest {
+    pub device_uuids: Vec<String>,
+    pub kind: ActionType,
+    pub parameters: ActionParameters,
+    /// For an erase: the device's name or serial number, typed by the user.
+    pub erase_confirmation: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionOutcome {
+    pub requested: Vec<Requested>,
+    pub flush: FlushReport,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LedgerRequest {
+    pub device_uuid: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionRef {
+    #[ts(type = "number")]
+    pub id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LocationAnswer {
+    pub location: Option<DeviceLocation>,
+    /// Hours a location is kept before it is deleted from the cache.
+    pub kept_hours: u32,
 }
 
 /// The name of the event that carries [`SyncEvent`]s.

@@ -27,17 +27,27 @@ use koffer_core::sync::{self, Progress, SyncOptions};
 use koffer_core::ErrorCode;
 
 use commands::{
-    AppState, Empty, Freshness, OrgFreshness, OrgSyncResult, ProfileInfo, ProfileRef, SignIn,
-    SyncEvent, SyncRequest, SyncSummary,
+    ActionOutcome, ActionRef, ActionRequest, AppState, AuditEntry, DeviceRef, Empty, Freshness,
+    LedgerEntry, LedgerRequest, LocationAnswer, OrgFreshness, OrgSyncResult, ProfileInfo,
+    ProfileRef, Requested, SignIn, SyncEvent, SyncRequest, SyncSummary,
 };
 use error::{AppError, AppResult};
+use koffer_api::{ActionType, Role};
+use koffer_core::actions;
+use koffer_core::actions::preflight::erase_confirmed;
+use koffer_core::store::outbox;
 use profiles::Profiles;
 use settings::Settings;
 
 /// Where the shell sends what the core reports while it works.
 pub trait EventSink: Send + Sync {
     fn sync_progress(&self, event: &SyncEvent);
+    /// Actions whose state changed (for the ledger view and the notifications).
+    fn ledger_changed(&self, entries: &[LedgerEntry]);
 }
+
+/// How often the outbox is sent and open actions are followed while the app runs.
+const FOLLOW_EVERY: Duration = Duration::from_secs(5);
 
 /// The demo district: an emulator started together with the app, whose token is held in
 /// memory only and never reaches the credential store.
@@ -337,6 +347,124 @@ impl App {
         )?)
     }
 
+    pub fn preview_action(&self, request: ActionRequest) -> AppResult<Vec<Requested>> {
+        let active = self.active()?;
+        let store = active.reader();
+        let role = active.role();
+        Ok(actions::preview(
+            &store,
+            &request.device_uuids,
+            request.kind,
+            &request.parameters,
+            role,
+        )?)
+    }
+
+    /// Queues the action where the preflight passes and sends the outbox right away; what the
+    /// server cannot take now waits in the outbox and is sent by [`App::follow_actions`].
+    pub async fn request_action(&self, request: ActionRequest) -> AppResult<ActionOutcome> {
+        let active = self.active()?;
+        if request.kind == ActionType::EraseDevice {
+            self.check_erase_confirmation(&active, &request)?;
+        }
+        let mut writer = Store::open_in(&active.dir)?;
+        let requested = actions::request(
+            &mut writer,
+            &request.device_uuids,
+            request.kind,
+            &request.parameters,
+            &active.info.login,
+            active.role(),
+        )?;
+        let flush = actions::flush_outbox(&active.client, &mut writer).await?;
+        active.note_outcome(flush.problem.clone().map(|p| (ErrorCode::Offline, p)));
+        Ok(ActionOutcome { requested, flush })
+    }
+
+    fn check_erase_confirmation(&self, active: &Active, request: &ActionRequest) -> AppResult<()> {
+        let [device] = request.device_uuids.as_slice() else {
+            return Err(AppError::invalid(
+                "erase_one",
+                "Erase one device at a time.",
+            ));
+        };
+        let detail = device_detail::device_detail(active.reader().conn(), device)?;
+        let typed = request.erase_confirmation.as_deref().unwrap_or_default();
+        match detail {
+            Some(d) if erase_confirmed(typed, &d.name, &d.serial) => Ok(()),
+            _ => Err(AppError::invalid(
+                "erase_not_confirmed",
+                "Type the device's name or serial number to confirm the erase. Nothing was queued.",
+            )
+            .on_field("confirmation")),
+        }
+    }
+
+    pub fn ledger(&self, request: LedgerRequest) -> AppResult<Vec<LedgerEntry>> {
+        let active = self.active()?;
+        let device = request.device_uuid.as_deref();
+        let entries = outbox::ledger(active.reader().conn(), device, 1000)?;
+        Ok(entries)
+    }
+
+    pub async fn cancel_action(&self, request: ActionRef) -> AppResult<LedgerEntry> {
+        let active = self.active()?;
+        let mut writer = Store::open_in(&active.dir)?;
+        Ok(actions::cancel(&active.client, &mut writer, request.id).await?)
+    }
+
+    pub async fn retry_action(&self, request: ActionRef) -> AppResult<Requested> {
+        let active = self.active()?;
+        let mut writer = Store::open_in(&active.dir)?;
+        let requested = actions::retry(&mut writer, request.id, &active.info.login, active.role())?;
+        actions::flush_outbox(&active.client, &mut writer).await?;
+        Ok(requested)
+    }
+
+    pub fn device_location(&self, request: DeviceRef) -> AppResult<LocationAnswer> {
+        let active = self.active()?;
+        let location = outbox::latest_location(active.reader().conn(), &request.uuid)?;
+        let kept_hours = self.lock().settings.location_keep_hours;
+        Ok(LocationAnswer {
+            location,
+            kept_hours,
+        })
+    }
+
+    pub fn audit_log(&self, _: Empty) -> AppResult<Vec<AuditEntry>> {
+        let active = self.active()?;
+        let entries = outbox::audit_log(active.reader().conn())?;
+        Ok(entries)
+    }
+
+    /// Sends the outbox and follows open actions every few seconds, deletes locations past
+    /// their time, and reports what changed, for as long as the app runs.
+    pub async fn follow_actions(self: Arc<Self>) {
+        loop {
+            tokio::time::sleep(FOLLOW_EVERY).await;
+            let Ok(active) = self.active() else { continue };
+            match self.follow_once(&active).await {
+                Ok(changed) if !changed.is_empty() => self.events.ledger_changed(&changed),
+                Ok(_) => {}
+                Err(error) => tracing::debug!(%error, "following the actions did not complete"),
+            }
+        }
+    }
+
+    async fn follow_once(&self, active: &Active) -> AppResult<Vec<LedgerEntry>> {
+        let mut writer = Store::open_in(&active.dir)?;
+        let keep_hours = self.lock().settings.location_keep_hours;
+        actions::purge_old_locations(&mut writer, keep_hours)?;
+        if !outbox::outbox(writer.conn())?.is_empty() {
+            let flush = actions::flush_outbox(&active.client, &mut writer).await?;
+            active.note_outcome(flush.problem.map(|p| (ErrorCode::Offline, p)));
+        }
+        if outbox::following(writer.conn())?.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(actions::follow(&active.client, &mut writer).await?)
+    }
+
     /// Syncs on the interval the settings name, for as long as the app runs.
     pub async fn sync_on_interval(self: Arc<Self>) {
         loop {
@@ -353,6 +481,12 @@ impl App {
 }
 
 impl Active {
+    /// The signed-in user's role, which decides what the preflight allows.
+    fn role(&self) -> Role {
+        serde_json::from_value(serde_json::Value::String(self.info.role.clone()))
+            .unwrap_or(Role::Other)
+    }
+
     fn reader(&self) -> MutexGuard<'_, Store> {
         self.reader
             .lock()

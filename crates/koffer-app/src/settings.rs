@@ -24,6 +24,11 @@ pub struct Settings {
     pub sync_interval_minutes: u32,
     /// Large, high-contrast display for projectors.
     pub high_contrast: bool,
+    /// Hours a device's reported location is kept in the cache before it is deleted.
+    pub location_keep_hours: u32,
+    /// Map tiles for locations, e.g. "https://tile.example.org/{z}/{x}/{y}.png"; empty shows
+    /// the coordinates and a link instead of a map.
+    pub tile_server: String,
     pub active_profile_id: Option<String>,
 }
 
@@ -46,6 +51,8 @@ impl Default for Settings {
             .to_vec(),
             sync_interval_minutes: 15,
             high_contrast: false,
+            location_keep_hours: 24,
+            tile_server: String::new(),
             active_profile_id: None,
         }
     }

@@ -40,6 +40,22 @@ struct CachedDevice {
     facts: DeviceFacts,
 }
 
+/// Runs the preflight for each device without queueing anything: what the user sees before
+/// confirming.
+pub fn preview(
+    store: &Store,
+    devices: &[String],
+    kind: ActionType,
+    parameters: &ActionParameters,
+    role: Role,
+) -> Result<Vec<Requested>> {
+    let now = Utc::now().timestamp_millis();
+    devices
+        .iter()
+        .map(|uuid| assess(store.conn(), uuid, kind, parameters, role, now).map(|(r, _)| r))
+        .collect()
+}
+
 /// Runs the preflight for each device and queues the action where it passes. Nothing is sent
 /// here; [`flush_outbox`] does that.
 pub fn request(
@@ -57,36 +73,45 @@ pub fn request(
     store.with_tx(|tx| {
         let mut results = Vec::with_capacity(devices.len());
         for uuid in devices {
-            let device = cached_device(tx, uuid)?;
-            let pending = outbox::pending_for_device(tx, uuid)?;
-            let preflight =
-                preflight::preflight(kind, parameters, &device.facts, &pending, role, now);
-            let action_id = if preflight.can_send {
+            let (mut requested, device) = assess(tx, uuid, kind, parameters, role, now)?;
+            if requested.preflight.can_send {
                 let new = NewAction {
                     device_uuid: uuid.clone(),
-                    org_uuid: device.org_uuid.clone(),
-                    device_name: device.name.clone(),
-                    serial: device.serial.clone(),
+                    org_uuid: device.org_uuid,
+                    device_name: device.name,
+                    serial: device.serial,
                     kind,
                     parameters: parameters.clone(),
                     requested_by: requested_by.to_owned(),
                     batch,
                 };
-                let id = outbox::enqueue(tx, &new, now)?;
+                requested.action_id = Some(outbox::enqueue(tx, &new, now)?);
                 audit_if_sensitive(tx, &new, now)?;
-                Some(id)
-            } else {
-                None
-            };
-            results.push(Requested {
-                device_uuid: uuid.clone(),
-                device_name: device.name,
-                preflight,
-                action_id,
-            });
+            }
+            results.push(requested);
         }
         Ok(results)
     })
+}
+
+fn assess(
+    conn: &rusqlite::Connection,
+    uuid: &str,
+    kind: ActionType,
+    parameters: &ActionParameters,
+    role: Role,
+    now: i64,
+) -> Result<(Requested, CachedDevice)> {
+    let device = cached_device(conn, uuid)?;
+    let pending = outbox::pending_for_device(conn, uuid)?;
+    let preflight = preflight::preflight(kind, parameters, &device.facts, &pending, role, now);
+    let requested = Requested {
+        device_uuid: uuid.to_owned(),
+        device_name: device.name.clone(),
+        preflight,
+        action_id: None,
+    };
+    Ok((requested, device))
 }
 
 /// Locates and erases are recorded with who asked and when.

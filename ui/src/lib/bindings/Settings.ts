@@ -25,4 +25,13 @@ syncIntervalMinutes: number,
 /**
  * Large, high-contrast display for projectors.
  */
-highContrast: boolean, activeProfileId: string | null, };
+highContrast: boolean, 
+/**
+ * Hours a device's reported location is kept in the cache before it is deleted.
+ */
+locationKeepHours: number, 
+/**
+ * Map tiles for locations, e.g. "https://tile.example.org/{z}/{x}/{y}.png"; empty shows
+ * the coordinates and a link instead of a map.
+ */
+tileServer: string, activeProfileId: string | null, };
