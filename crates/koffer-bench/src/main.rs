@@ -3,7 +3,8 @@
 //! Starts the emulator (`koffer-sim`, built next to this binary) with a district of devices and
 //! measures: (a) the store floor, writing the same devices and apps straight into a fresh
 //! cache; (b) a first full sync over loopback HTTP; (c) a re-sync after 1% of the devices
-//! changed; (d) search and filter latency over a larger cache; (e) the sync's peak memory.
+//! changed; (d) search and filter latency over a larger cache; (e) the sync's peak memory;
+//! (f) a lock of 500 devices in one bulk action, until the server accepted all of them.
 
 mod queries;
 mod sim;
@@ -13,6 +14,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+use koffer_api::{ActionParameters, ActionType, Role};
+use koffer_core::actions;
 use koffer_core::client::Client;
 use koffer_core::secrets::AccessToken;
 use koffer_core::server_url::ServerUrl;
@@ -44,6 +47,8 @@ struct Figures {
     resync_written: u64,
     search: queries::Latency,
     peak_sync_rss_mib: f64,
+    bulk_lock: Duration,
+    bulk_lock_devices: usize,
 }
 
 #[tokio::main]
@@ -65,6 +70,7 @@ async fn main() -> anyhow::Result<()> {
     let floor = measure_store_floor(&client, &records, &work.path().join("floor.sqlite3")).await?;
     emulator.change_one_percent().await?;
     let (resync, resync_written) = measure_resync(&client, work.path()).await?;
+    let (bulk_lock, bulk_lock_devices) = measure_bulk_lock(&client, work.path()).await?;
     let orgs = client.organizations().await?;
     let search = queries::measure(
         &orgs,
@@ -81,6 +87,8 @@ async fn main() -> anyhow::Result<()> {
         resync_written,
         search,
         peak_sync_rss_mib,
+        bulk_lock,
+        bulk_lock_devices,
     });
     Ok(())
 }
@@ -142,6 +150,40 @@ async fn measure_resync(client: &Arc<Client>, dir: &Path) -> anyhow::Result<(Dur
     Ok((elapsed, written.sum()))
 }
 
+/// Locks 500 devices in one bulk request: the time from the request until the server accepted
+/// all of them, which is the outbox's flush.
+async fn measure_bulk_lock(client: &Client, dir: &Path) -> anyhow::Result<(Duration, usize)> {
+    let mut store = Store::open(&dir.join("sync.sqlite3"))?;
+    let page = koffer_core::query::find_devices(
+        store.conn(),
+        &koffer_core::query::DeviceQuery {
+            limit: Some(500),
+            ..Default::default()
+        },
+        chrono::Utc::now().timestamp_millis(),
+    )?;
+    let devices: Vec<String> = page.rows.into_iter().map(|r| r.uuid).collect();
+    let started = Instant::now();
+
+    let requested = actions::request(
+        &mut store,
+        &devices,
+        ActionType::DeviceLock,
+        &ActionParameters::default(),
+        "bench",
+        Role::DistrictAdmin,
+    )?;
+    let flushed = actions::flush_outbox(client, &mut store).await?;
+
+    let elapsed = started.elapsed();
+    let queued = requested.iter().filter(|r| r.action_id.is_some()).count();
+    anyhow::ensure!(
+        flushed.accepted as usize == queued,
+        "not all locks were accepted: {flushed:?}"
+    );
+    Ok((elapsed, queued))
+}
+
 fn full() -> SyncOptions {
     SyncOptions {
         full: true,
@@ -175,6 +217,12 @@ fn print_table(f: &Figures) {
     println!(
         "| (e) peak memory (RSS) of the sync process | {:.0} MiB | |",
         f.peak_sync_rss_mib
+    );
+    println!(
+        "| (f) lock {} devices in one bulk action, until all are accepted | {} ({:.0} actions/s) | |",
+        f.bulk_lock_devices,
+        ms(f.bulk_lock),
+        f.bulk_lock_devices as f64 / f.bulk_lock.as_secs_f64()
     );
     for (name, median, max) in &f.search.per_query {
         println!("| query: {name} | {median:.2} ms / {max:.2} ms | |");
