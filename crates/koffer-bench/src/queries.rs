@@ -30,7 +30,11 @@ pub fn measure(
     let now = Utc::now().timestamp_millis();
     let mut all = Vec::new();
     let mut per_query = Vec::new();
+    let explain = std::env::var("KOFFER_BENCH_EXPLAIN").is_ok();
     for (name, query) in query_set(records) {
+        if explain {
+            eprintln!("{name}: {:?}", query::explain(store.conn(), &query, now)?);
+        }
         let mut times = Vec::with_capacity(runs);
         for _ in 0..runs {
             let started = Instant::now();
