@@ -154,7 +154,21 @@ const WALK_SORT_INDEX_ABOVE: i64 = 2_000;
 /// The matching devices (one page of them, sorted) and how many match in all.
 pub fn find_devices(conn: &Connection, query: &DeviceQuery, now_ms: i64) -> Result<DevicePage> {
     let query = resolve_names(conn, query)?;
-    let (filter, params) = where_clause(&query, now_ms, Indexes::Filters)?;
+    let (total, indexes) = count_matches(conn, &query, now_ms)?;
+    let mut rows = Vec::new();
+    visit_devices(conn, &query, now_ms, indexes, |row| {
+        rows.push(row);
+        Ok(())
+    })?;
+    Ok(DevicePage {
+        rows,
+        total: total as u64,
+    })
+}
+
+/// How many devices match, and so which indexes a page of them is best read with.
+fn count_matches(conn: &Connection, query: &DeviceQuery, now_ms: i64) -> Result<(i64, Indexes)> {
+    let (filter, params) = where_clause(query, now_ms, Indexes::Filters)?;
     let total: i64 = conn.query_row(
         &format!("SELECT count(*) FROM devices d WHERE {filter}"),
         params_from_iter(&params),
@@ -165,15 +179,7 @@ pub fn find_devices(conn: &Connection, query: &DeviceQuery, now_ms: i64) -> Resu
     } else {
         Indexes::Filters
     };
-    let mut rows = Vec::new();
-    visit_devices(conn, &query, now_ms, indexes, |row| {
-        rows.push(row);
-        Ok(())
-    })?;
-    Ok(DevicePage {
-        rows,
-        total: total as u64,
-    })
+    Ok((total, indexes))
 }
 
 /// Calls `visit` for each matching device in order, without holding them all in memory.
@@ -190,28 +196,18 @@ pub fn for_each_device(
 /// SQLite's plan for the page query of `query`, one line per step: for tuning and benchmarks.
 pub fn explain(conn: &Connection, query: &DeviceQuery, now_ms: i64) -> Result<Vec<String>> {
     let query = resolve_names(conn, query)?;
-    let (filter, params) = where_clause(&query, now_ms, Indexes::Filters)?;
-    let total: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM devices d WHERE {filter}"),
-        params_from_iter(&params),
-        |row| row.get(0),
-    )?;
-    let indexes = if total > WALK_SORT_INDEX_ABOVE {
-        Indexes::SortOrder
-    } else {
-        Indexes::Filters
-    };
+    let (total, indexes) = count_matches(conn, &query, now_ms)?;
+    let (count_filter, count_params) = where_clause(&query, now_ms, Indexes::Filters)?;
     let (filter, params) = where_clause(&query, now_ms, indexes)?;
-    let sql = format!(
+    let count_sql =
+        format!("EXPLAIN QUERY PLAN SELECT count(*) FROM devices d WHERE {count_filter}");
+    let page_sql = format!(
         "EXPLAIN QUERY PLAN {SELECT_ROW} {} WHERE {filter} ORDER BY {} LIMIT 100",
         join_organisations(query.sort),
         query.sort.order_by("ASC"),
     );
-    let (count_filter, count_params) = where_clause(&query, now_ms, Indexes::Filters)?;
-    let count_sql =
-        format!("EXPLAIN QUERY PLAN SELECT count(*) FROM devices d WHERE {count_filter}");
     let mut plan = vec![format!("{total} match")];
-    for (sql, params) in [(count_sql, count_params), (sql, params)] {
+    for (sql, params) in [(count_sql, count_params), (page_sql, params)] {
         let mut statement = conn.prepare(&sql)?;
         let rows = statement.query_map(params_from_iter(&params), |row| row.get::<_, String>(3))?;
         plan.extend(rows.collect::<rusqlite::Result<Vec<_>>>()?);
