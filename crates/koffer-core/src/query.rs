@@ -368,6 +368,13 @@ pub fn where_clause(
         conditions.push("d.org_uuid = ?".to_owned());
         params.push(Value::Text(organisation.clone()));
     }
+    if let Some(group) = &query.group {
+        // Also always by its index, for the same reason: a group is one school's devices.
+        conditions.push(
+            "d.uuid IN (SELECT device_uuid FROM group_members WHERE group_uuid = ?)".to_owned(),
+        );
+        params.push(Value::Text(group.clone()));
+    }
     let mut condition = |sql: String, values: Vec<Value>| {
         conditions.push(sql.replace("d.", &format!("{d}.")));
         params.extend(values);
@@ -391,10 +398,7 @@ pub fn where_clause(
             .collect();
         condition(format!("d.org_uuid IN ({marks})"), values);
     }
-    if let Some(group) = &query.group {
-        let sql = "d.uuid IN (SELECT device_uuid FROM group_members WHERE group_uuid = ?)";
-        condition(sql.to_owned(), vec![Value::Text(group.clone())]);
-    }
+
     if let Some(os) = query
         .os_version
         .as_deref()

@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::store::devices::millis;
 
 /// One organisation's groups, classes, policies and catalogue, as fetched together.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct OrgCatalog {
     pub groups: Vec<DeviceGroup>,
     pub classes: Vec<SchoolClass>,

@@ -19,13 +19,15 @@ pub struct SyncStatus {
     pub pass: i64,
     /// Offset committed by the full pass under way; `None` when none is under way.
     pub pass_offset: Option<u64>,
+    /// Fingerprint of the catalogue last written (see `sync::catalog_fingerprint`).
+    pub catalog_hash: Option<String>,
 }
 
 pub fn get(conn: &Connection, org: &str) -> Result<SyncStatus> {
     let status = conn
         .query_row(
             "SELECT org_uuid, last_attempt, last_success, last_full, last_error, devices_done,
-                 devices_total, watermark, pass, pass_offset
+                 devices_total, watermark, pass, pass_offset, catalog_hash
              FROM sync_status WHERE org_uuid = ?1",
             [org],
             |row| {
@@ -40,6 +42,7 @@ pub fn get(conn: &Connection, org: &str) -> Result<SyncStatus> {
                     watermark: row.get(7)?,
                     pass: row.get(8)?,
                     pass_offset: row.get::<_, Option<i64>>(9)?.map(|o| o as u64),
+                    catalog_hash: row.get(10)?,
                 })
             },
         )
@@ -53,8 +56,8 @@ pub fn get(conn: &Connection, org: &str) -> Result<SyncStatus> {
 pub fn put(tx: &Transaction<'_>, status: &SyncStatus) -> Result<()> {
     tx.execute(
         "INSERT OR REPLACE INTO sync_status (org_uuid, last_attempt, last_success, last_full,
-             last_error, devices_done, devices_total, watermark, pass, pass_offset)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             last_error, devices_done, devices_total, watermark, pass, pass_offset, catalog_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             status.org_uuid,
             status.last_attempt,
@@ -66,6 +69,7 @@ pub fn put(tx: &Transaction<'_>, status: &SyncStatus) -> Result<()> {
             status.watermark,
             status.pass,
             status.pass_offset.map(|o| o as i64),
+            status.catalog_hash,
         ],
     )?;
     Ok(())

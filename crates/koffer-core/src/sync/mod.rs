@@ -207,7 +207,14 @@ async fn run_pass(
     store.with_tx(|tx| sync_status::put(tx, &status))?;
 
     let catalog = fetch_catalog(client, org).await?;
-    store.with_tx(|tx| catalog::replace(tx, org, &catalog))?;
+    let fingerprint = catalog_fingerprint(&catalog);
+    if status.catalog_hash.as_ref() != Some(&fingerprint) {
+        status.catalog_hash = Some(fingerprint);
+        store.with_tx(|tx| {
+            catalog::replace(tx, org, &catalog)?;
+            sync_status::put(tx, &status)
+        })?;
+    }
 
     match pass {
         OrgPass::Full { pass, offset } => {
@@ -217,6 +224,17 @@ async fn run_pass(
             changes_pass(client, store, org, since, status, progress).await
         }
     }
+}
+
+/// A fingerprint of the catalogue as fetched: an unchanged one is not written again, which
+/// keeps a re-sync of a large district from rewriting every class list each time.
+fn catalog_fingerprint(catalog: &OrgCatalog) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    serde_json::to_vec(catalog)
+        .expect("a catalogue serialises")
+        .hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
 }
 
 async fn fetch_catalog(client: &Client, org: &str) -> Result<OrgCatalog> {

@@ -179,5 +179,8 @@ CREATE TABLE sync_status (
     -- A full pass under way: its number and the offset committed so far, so a killed sync
     -- resumes there. NULL when no pass is under way.
     pass            INTEGER NOT NULL DEFAULT 0,
-    pass_offset     INTEGER
+    pass_offset     INTEGER,
+    -- Fingerprint of the groups, classes, policies and catalogue last written, so an unchanged
+    -- catalogue is not written again.
+    catalog_hash    TEXT
 ) STRICT;
