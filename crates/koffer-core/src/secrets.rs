@@ -46,7 +46,12 @@ impl std::fmt::Debug for AccessToken {
     }
 }
 
-/// One profile's slot in the OS credential store.
+/// One profile's slot in the OS credential store: Windows Credential Manager, the macOS
+/// Keychain, or the Linux kernel keyring.
+///
+/// Known limit: on Linux the kernel keyring keeps the token for the login session only, so after
+/// a reboot the user signs in again (or a scheduled task sets KOFFER_TOKEN). Keeping it across
+/// reboots would need the Secret Service, which needs D-Bus and its development library.
 #[derive(Debug)]
 pub struct CredentialSlot {
     entry: keyring::Entry,
