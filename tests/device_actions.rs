@@ -206,6 +206,14 @@ async fn the_lost_device_workflow_rings_locates_and_ends_lost_mode() {
         state_of(&setup.store, disable.action_id.unwrap()),
         "ACKNOWLEDGED"
     );
+    if location.is_some() {
+        actions::purge_old_locations(&mut setup.store, 0).unwrap();
+        let after_purge = outbox::latest_location(setup.store.conn(), &device).unwrap();
+        assert_eq!(
+            after_purge, None,
+            "a location past its keeping time is deleted"
+        );
+    }
     let audit = outbox::audit_log(setup.store.conn()).unwrap();
     assert_eq!(
         audit.len(),
