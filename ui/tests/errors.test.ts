@@ -6,7 +6,7 @@ import type { ProfileInfo } from "../src/lib/bindings/ProfileInfo";
 import { openApp } from "./app-harness";
 import { appError, appState, freshness, PROD, requests } from "./fake-shell";
 
-vi.mock("../src/lib/api", () => ({ call: vi.fn(), onSyncEvent: vi.fn() }));
+vi.mock("../src/lib/api", () => ({ call: vi.fn(), onSyncEvent: vi.fn(), onLedgerEvent: vi.fn() }));
 
 const signedOut = appState({ activeProfileId: null, profiles: [] });
 

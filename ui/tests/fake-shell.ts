@@ -1,10 +1,20 @@
 // A stand-in for the desktop shell: answers every command from a seeded district of 50,000
-// devices, the way the Rust side answers them, and records the calls.
+// devices, the way the Rust side answers them, and records the calls. Actions go through a
+// preflight with the shell's checks into a ledger held here.
 import { vi } from "vitest";
 
 import type { CommandName, CommandRequest, CommandResponse } from "../src/lib/api";
+import type { ActionParameters } from "../src/lib/bindings/ActionParameters";
+import type { ActionRequest } from "../src/lib/bindings/ActionRequest";
+import type { ActionType } from "../src/lib/bindings/ActionType";
 import type { AppError } from "../src/lib/bindings/AppError";
 import type { AppState } from "../src/lib/bindings/AppState";
+import type { AuditEntry } from "../src/lib/bindings/AuditEntry";
+import type { Check } from "../src/lib/bindings/Check";
+import type { DeviceLocation } from "../src/lib/bindings/DeviceLocation";
+import type { LedgerEntry } from "../src/lib/bindings/LedgerEntry";
+import type { Preflight } from "../src/lib/bindings/Preflight";
+import type { Requested } from "../src/lib/bindings/Requested";
 import type { DeviceDetail } from "../src/lib/bindings/DeviceDetail";
 import type { DeviceQuery } from "../src/lib/bindings/DeviceQuery";
 import type { DeviceRow } from "../src/lib/bindings/DeviceRow";
@@ -80,7 +90,7 @@ function matches(row: DeviceRow, query: DeviceQuery): boolean {
 }
 
 /** Counting by arithmetic keeps 50,000 devices cheap: only the page asked for is built. */
-function findDevices(query: DeviceQuery) {
+export function findDevices(query: DeviceQuery) {
   const filtered =
     JSON.stringify({ ...query, sort: null, descending: null, limit: null, offset: null }) !==
     JSON.stringify({
@@ -211,6 +221,220 @@ export function appError(changes: Partial<AppError>): AppError {
   };
 }
 
+/** The actions side of the fake shell: the ledger, lost mode, locations and the server. */
+export interface FakeActions {
+  /** Oldest first; the ledger command answers newest first. */
+  ledger: LedgerEntry[];
+  audit: AuditEntry[];
+  /** Devices in lost mode as the cache knows it. */
+  lostMode: Set<string>;
+  locations: Map<string, DeviceLocation>;
+  keptHours: number;
+  /** false: the outbox cannot be sent, queued actions wait in it. */
+  serverReachable: boolean;
+  /** Devices whose actions the server refuses, with its message. */
+  refuse: Map<string, string>;
+  login: string;
+}
+
+export function fakeActions(changes: Partial<FakeActions> = {}): FakeActions {
+  return {
+    ledger: [],
+    audit: [],
+    lostMode: new Set(),
+    locations: new Map(),
+    keptHours: 24,
+    serverReachable: true,
+    refuse: new Map(),
+    login: PROD.login,
+    ...changes,
+  };
+}
+
+/** A ledger entry for the device at `index`; the fields not given are a fresh lock. */
+export function ledgerEntry(index: number, changes: Partial<LedgerEntry> = {}): LedgerEntry {
+  const row = device(index);
+  return {
+    id: index + 1,
+    deviceUuid: row.uuid,
+    orgUuid: ORGS[index % 2].uuid,
+    deviceName: row.name,
+    serial: row.serial,
+    kind: "DEVICE_LOCK",
+    state: "QUEUED",
+    requestedBy: PROD.login,
+    requestedAt: NOW - 60_000,
+    updatedAt: NOW - 30_000,
+    serverUuid: `server-${index}`,
+    errorCode: null,
+    errorMessage: null,
+    batch: null,
+    ...changes,
+  };
+}
+
+const FINAL_STATES = ["ACKNOWLEDGED", "ERROR", "CANCELLED", "REJECTED"];
+const NEEDS_SUPERVISION: ActionType[] = [
+  "ENABLE_LOST_MODE",
+  "DISABLE_LOST_MODE",
+  "PLAY_LOST_MODE_SOUND",
+  "DEVICE_LOCATION",
+  "RESTART_DEVICE",
+  "SHUT_DOWN_DEVICE",
+  "INSTALL_APP",
+];
+const NEEDS_LOST_MODE: ActionType[] = [
+  "DISABLE_LOST_MODE",
+  "PLAY_LOST_MODE_SOUND",
+  "DEVICE_LOCATION",
+];
+
+function indexOf(uuid: string): number {
+  return Number(uuid.replace("uuid-", ""));
+}
+
+/** The shell's checks (crates/koffer-core/src/actions/preflight.rs), with its messages. */
+function fakePreflight(
+  kind: ActionType,
+  parameters: ActionParameters,
+  uuid: string,
+  world: FakeActions,
+): Preflight {
+  const row = device(indexOf(uuid));
+  const lost = world.lostMode.has(uuid);
+  const checks: Check[] = [];
+  const check = (key: string, verdict: Check["verdict"], message: string) =>
+    checks.push({ key, verdict, message });
+  const text = (value?: string) => (value ?? "").trim();
+  if (kind === "ENABLE_LOST_MODE" && !text(parameters.message) && !text(parameters.phoneNumber)) {
+    check("parameters", "block", "Lost mode needs a message or a phone number.");
+  }
+  if (NEEDS_SUPERVISION.includes(kind)) {
+    if (row.supervised) check("supervised", "pass", "The device is supervised.");
+    else check("supervised", "block", "The device is not supervised; Apple allows this action …");
+  }
+  if (NEEDS_LOST_MODE.includes(kind)) {
+    if (lost) check("lost_mode", "pass", "The device is in lost mode.");
+    else check("lost_mode", "block", "The device is not in lost mode (Apple error 12067).");
+  }
+  const duplicate = world.ledger.find(
+    (entry) =>
+      entry.deviceUuid === uuid && entry.kind === kind && !FINAL_STATES.includes(entry.state),
+  );
+  if (duplicate) check("duplicate", "block", "The same action is already pending.");
+  const days = Math.floor((NOW - (row.lastContact ?? 0)) / (24 * 3600_000));
+  if (days < 1) check("last_contact", "pass", "The device checked in today.");
+  else check("last_contact", "note", `The device last checked in ${days} days ago.`);
+  if (kind === "RESTART_DEVICE") check("restart", "note", "A passcode-locked iPad stays off …");
+  if (kind === "ERASE_DEVICE") check("erase", "note", "All data on the device is erased …");
+  const canSend = checks.every((c) => c.verdict !== "block");
+  return { checks, duplicateOf: duplicate?.id ?? null, canSend };
+}
+
+function preview(request: ActionRequest, world: FakeActions): Requested[] {
+  return request.deviceUuids.map((uuid) => ({
+    deviceUuid: uuid,
+    deviceName: device(indexOf(uuid)).name,
+    preflight: fakePreflight(request.kind, request.parameters, uuid, world),
+    actionId: null,
+  }));
+}
+
+function enqueue(world: FakeActions, uuid: string, kind: string, batch: number | null): number {
+  const index = indexOf(uuid);
+  const id = (world.ledger.at(-1)?.id ?? 0) + 1;
+  world.ledger.push(
+    ledgerEntry(index, {
+      id,
+      kind,
+      state: "OUTBOX",
+      requestedBy: world.login,
+      requestedAt: NOW,
+      updatedAt: NOW,
+      serverUuid: null,
+      batch,
+    }),
+  );
+  if (kind === "DEVICE_LOCATION" || kind === "ERASE_DEVICE") {
+    const row = device(index);
+    world.audit.unshift({
+      at: NOW,
+      who: world.login,
+      what: kind,
+      deviceUuid: uuid,
+      serial: row.serial,
+      deviceName: row.name,
+    });
+  }
+  return id;
+}
+
+/** Sends the outbox: queued on the server, refused, or left waiting when it is unreachable. */
+function flush(world: FakeActions) {
+  const report = { accepted: 0, rejected: 0, waiting: 0, problem: null as string | null };
+  for (const entry of world.ledger.filter((e) => e.state === "OUTBOX")) {
+    if (!world.serverReachable) {
+      report.waiting += 1;
+      report.problem = "The server at mdm.stadt.example could not be reached.";
+      entry.errorMessage = report.problem;
+    } else if (world.refuse.has(entry.deviceUuid)) {
+      entry.state = "REJECTED";
+      entry.errorMessage = world.refuse.get(entry.deviceUuid)!;
+      report.rejected += 1;
+    } else {
+      entry.state = "QUEUED";
+      entry.serverUuid = `server-${entry.id}`;
+      entry.errorMessage = null;
+      report.accepted += 1;
+    }
+  }
+  return report;
+}
+
+function requestAction(request: ActionRequest, world: FakeActions) {
+  if (request.kind === "ERASE_DEVICE") {
+    const row = device(indexOf(request.deviceUuids[0]));
+    const typed = (request.eraseConfirmation ?? "").trim();
+    const confirmed =
+      typed !== "" && (typed === row.name || typed.toLowerCase() === row.serial.toLowerCase());
+    if (!confirmed) {
+      throw appError({
+        code: "invalid_input",
+        key: "erase_not_confirmed",
+        field: "confirmation",
+        message: "Type the device's name or serial number to confirm the erase.",
+      });
+    }
+  }
+  const batch = request.deviceUuids.length > 1 ? 1 : null;
+  const requested = preview(request, world).map((answer) =>
+    answer.preflight.canSend
+      ? { ...answer, actionId: enqueue(world, answer.deviceUuid, request.kind, batch) }
+      : answer,
+  );
+  return { requested, flush: flush(world) };
+}
+
+function cancelAction(id: number, world: FakeActions): LedgerEntry {
+  const entry = world.ledger.find((e) => e.id === id)!;
+  if (!["OUTBOX", "QUEUED", "NOT_NOW"].includes(entry.state)) {
+    throw appError({ code: "invalid_input", key: "invalid_input", message: "Already fetched." });
+  }
+  entry.state = "CANCELLED";
+  return entry;
+}
+
+function retryAction(id: number, world: FakeActions): Requested {
+  const entry = world.ledger.find((e) => e.id === id)!;
+  const request = {
+    deviceUuids: [entry.deviceUuid],
+    kind: entry.kind as ActionType,
+    parameters: { message: "x", phoneNumber: "x" },
+    eraseConfirmation: device(indexOf(entry.deviceUuid)).serial,
+  };
+  return requestAction(request, world).requested[0];
+}
+
 type Handlers = {
   [K in CommandName]: (
     request: CommandRequest<K>,
@@ -218,7 +442,11 @@ type Handlers = {
 };
 
 /** The shell's answers; pass handlers to change some of them. */
-export function fakeShell(overrides: Partial<Handlers> = {}, state: AppState = appState()) {
+export function fakeShell(
+  overrides: Partial<Handlers> = {},
+  state: AppState = appState(),
+  actions: FakeActions = fakeActions(),
+) {
   const handlers: Handlers = {
     app_state: () => state,
     sign_in: () => PROD,
@@ -234,12 +462,27 @@ export function fakeShell(overrides: Partial<Handlers> = {}, state: AppState = a
       groups: [{ uuid: "g-1", name: "Koffer 5a", kind: "CASE", organisation: ORGS[0].name }],
       osVersions: ["17.5.1", "16.7.10"],
     }),
-    device_detail: ({ uuid }) => detail(uuid),
+    device_detail: ({ uuid }) => ({ ...detail(uuid), lostMode: actions.lostMode.has(uuid) }),
     overview: () => overview(),
+    preview_action: (request) => preview(request, actions),
+    request_action: (request) => requestAction(request, actions),
+    ledger: ({ deviceUuid }) =>
+      [...actions.ledger]
+        .reverse()
+        .filter((entry) => deviceUuid === null || entry.deviceUuid === deviceUuid),
+    cancel_action: ({ id }) => cancelAction(id, actions),
+    retry_action: ({ id }) => retryAction(id, actions),
+    device_location: ({ uuid }) => ({
+      location: actions.locations.get(uuid) ?? null,
+      keptHours: actions.keptHours,
+    }),
+    audit_log: () => actions.audit,
     ...overrides,
   };
   const listeners: ((event: SyncEvent) => void)[] = [];
+  const ledgerListeners: ((entries: LedgerEntry[]) => void)[] = [];
   return {
+    actions,
     call: async <K extends CommandName>(name: K, request: CommandRequest<K>) =>
       structuredClone(await handlers[name](request)),
     onSyncEvent: async (handler: (event: SyncEvent) => void) => {
@@ -247,6 +490,13 @@ export function fakeShell(overrides: Partial<Handlers> = {}, state: AppState = a
       return () => listeners.splice(listeners.indexOf(handler), 1);
     },
     emit: (event: SyncEvent) => listeners.forEach((listener) => listener(event)),
+    onLedgerEvent: async (handler: (entries: LedgerEntry[]) => void) => {
+      ledgerListeners.push(handler);
+      return () => ledgerListeners.splice(ledgerListeners.indexOf(handler), 1);
+    },
+    /** Reports changed actions the way the shell's follower does. */
+    emitLedger: (entries: LedgerEntry[]) =>
+      ledgerListeners.forEach((listener) => listener(structuredClone(entries))),
   };
 }
 

@@ -9,7 +9,7 @@ import { defaultSettings } from "../src/lib/session.svelte";
 import { openApp, rowsShown } from "./app-harness";
 import { appState, requests } from "./fake-shell";
 
-vi.mock("../src/lib/api", () => ({ call: vi.fn(), onSyncEvent: vi.fn() }));
+vi.mock("../src/lib/api", () => ({ call: vi.fn(), onSyncEvent: vi.fn(), onLedgerEvent: vi.fn() }));
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -23,6 +23,41 @@ describe("translations", () => {
       const english = (en as Record<string, string>)[key];
       expect(placeholders(english), `placeholders of ${key}`).toEqual(placeholders(german));
     }
+  });
+
+  it("every key the code names literally has a text", () => {
+    const sources = import.meta.glob("../src/**/*.{svelte,ts}", {
+      query: "?raw",
+      import: "default",
+      eager: true,
+    }) as Record<string, string>;
+    const named = Object.values(sources).flatMap((source) =>
+      [...source.matchAll(/\bt\(\s*"([\w.]+)"/g)].map((match) => match[1]),
+    );
+
+    expect(named.length, "the scan finds the calls").toBeGreaterThan(100);
+    expect(named.filter((key) => !(key in de))).toEqual([]);
+  });
+
+  it("has a text for every action kind and ledger state the shell can send", () => {
+    const kinds = ["DEVICE_LOCK", "ENABLE_LOST_MODE", "DISABLE_LOST_MODE", "PLAY_LOST_MODE_SOUND"]
+      .concat(["DEVICE_LOCATION", "RESTART_DEVICE", "SHUT_DOWN_DEVICE", "CLEAR_PASSCODE"])
+      .concat(["ERASE_DEVICE", "INSTALL_APP", "REMOVE_APP"]);
+    const states = ["OUTBOX", "QUEUED", "SENT", "ACKNOWLEDGED", "ERROR", "NOT_NOW"].concat([
+      "CANCELLED",
+      "REJECTED",
+    ]);
+
+    const missing = [
+      ...kinds.flatMap((kind) => [
+        `kind.${kind}`,
+        `action.button.${kind}`,
+        `dialog.effect.${kind}`,
+      ]),
+      ...states.map((state) => `state.${state}`),
+    ].filter((key) => !(key in de) || !(key in en));
+
+    expect(missing).toEqual([]);
   });
 
   it("no text is empty", () => {

@@ -7,7 +7,7 @@ import { openApp, rowsShown } from "./app-harness";
 import { device, DEVICES, requests } from "./fake-shell";
 import { GRID_HEIGHT } from "./setup";
 
-vi.mock("../src/lib/api", () => ({ call: vi.fn(), onSyncEvent: vi.fn() }));
+vi.mock("../src/lib/api", () => ({ call: vi.fn(), onSyncEvent: vi.fn(), onLedgerEvent: vi.fn() }));
 
 /** The last page request: what the table shows now (the count query has limit 0). */
 function lastPageQuery(call: Parameters<typeof requests>[0]) {

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { openApp, rowsShown } from "./app-harness";
 import { requests } from "./fake-shell";
 
-vi.mock("../src/lib/api", () => ({ call: vi.fn(), onSyncEvent: vi.fn() }));
+vi.mock("../src/lib/api", () => ({ call: vi.fn(), onSyncEvent: vi.fn(), onLedgerEvent: vi.fn() }));
 
 /** Charts drawn, by their canvas; the fake stands in for Chart.js, which needs a real canvas. */
 const drawn = vi.hoisted(() => new Map<HTMLCanvasElement, ChartConfiguration>());

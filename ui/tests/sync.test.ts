@@ -8,7 +8,7 @@ import { CHECK_INTERVAL_MS, SyncStatus } from "../src/lib/sync.svelte";
 import { openApp, rowsShown } from "./app-harness";
 import { appError, fakeShell, NOW, ORGS, requests } from "./fake-shell";
 
-vi.mock("../src/lib/api", () => ({ call: vi.fn(), onSyncEvent: vi.fn() }));
+vi.mock("../src/lib/api", () => ({ call: vi.fn(), onSyncEvent: vi.fn(), onLedgerEvent: vi.fn() }));
 
 describe("the freshness bar and the sync", () => {
   afterEach(() => {

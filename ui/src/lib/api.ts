@@ -1,4 +1,4 @@
-// The UI's only way to the desktop shell: typed commands and the sync events.
+// The UI's only way to the desktop shell: typed commands, the sync's events and the ledger's.
 //
 // Every component goes through this module, so tests replace it with a mock and the shell's
 // contract lives in one place (the generated bindings).
@@ -6,7 +6,8 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 
 import type { Commands } from "./bindings/commands";
-import { SYNC_EVENT } from "./bindings/commands";
+import { LEDGER_EVENT, SYNC_EVENT } from "./bindings/commands";
+import type { LedgerEntry } from "./bindings/LedgerEntry";
 import type { SyncEvent } from "./bindings/SyncEvent";
 import { toAppError } from "./errors";
 
@@ -29,4 +30,11 @@ export async function call<K extends CommandName>(
 /** Listens to the sync's progress; resolves to the function that stops listening. */
 export async function onSyncEvent(handler: (event: SyncEvent) => void): Promise<() => void> {
   return listen<SyncEvent>(SYNC_EVENT, (event) => handler(event.payload));
+}
+
+/** Listens to actions whose state changed; resolves to the function that stops listening. */
+export async function onLedgerEvent(
+  handler: (entries: LedgerEntry[]) => void,
+): Promise<() => void> {
+  return listen<LedgerEntry[]>(LEDGER_EVENT, (event) => handler(event.payload));
 }

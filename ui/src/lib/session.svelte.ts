@@ -22,6 +22,8 @@ export function defaultSettings(): Settings {
     columns: [...DEFAULT_COLUMNS],
     syncIntervalMinutes: 15,
     highContrast: false,
+    locationKeepHours: 24,
+    tileServer: "",
     activeProfileId: null,
   };
 }
