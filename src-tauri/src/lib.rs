@@ -1,12 +1,13 @@
 //! The desktop shell: registers each command of `koffer_app::commands` as a one-line call into
-//! [`koffer_app::App`], forwards sync progress as events, and sets up the window and plugins.
+//! [`koffer_app::App`], forwards sync progress and ledger changes as events, and sets up the
+//! window and plugins.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use koffer_app::commands::{
-    AppState, DeviceRef, Empty, Freshness, ProfileInfo, ProfileRef, SignIn, SyncEvent, SyncRequest,
-    SyncSummary, SYNC_EVENT,
+    ActionRef, AppState, DeviceRef, Empty, Freshness, LedgerEntry, ProfileInfo, ProfileRef, SignIn,
+    SyncEvent, SyncRequest, SyncSummary, LEDGER_EVENT, SYNC_EVENT,
 };
 use koffer_app::error::AppError;
 use koffer_app::settings::Settings;
@@ -187,6 +188,7 @@ pub fn run() {
                 .build(),
         )
         .plugin(tauri_plugin_window_state::Builder::new().build())
+        .plugin(tauri_plugin_opener::init())
         .setup(|tauri_app| {
             let handle = tauri_app.handle().clone();
             let root = data_dir(&handle)?;
