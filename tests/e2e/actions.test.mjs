@@ -138,6 +138,8 @@ describe("device actions in the window", { concurrency: false }, () => {
       assert.equal(blocked, false, "a wrong confirmation keeps the erase from being sent");
       await screenshot(browser, "13-erase-queued");
       await closeDialogIfOpen(browser);
+      await byTestId(browser, "detail-close").click();
+      await byTestId(browser, "device-detail").waitForDisplayed({ ...timeout, reverse: true });
       await byTestId(browser, "tab-ledger").click();
       const row = browser.$('[data-testid="ledger-row"][data-kind="ERASE_DEVICE"]');
       await row.waitForDisplayed({ ...timeout, timeoutMsg: "the erase is not in the ledger" });
