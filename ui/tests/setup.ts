@@ -26,7 +26,7 @@ Element.prototype.scrollTo = function (this: Element, options?: ScrollToOptions 
   if (typeof options === "object" && options.top !== undefined) this.scrollTop = options.top;
 };
 
-// jsdom would log "not implemented" for every canvas; the charts fall back to their tables.
+// jsdom has no canvas and would log an error for every chart; the charts fall back to their tables.
 HTMLCanvasElement.prototype.getContext = (() =>
   null) as typeof HTMLCanvasElement.prototype.getContext;
 
