@@ -302,6 +302,13 @@ async fn an_erased_device_enrols_again_with_the_same_serial() {
         state_of(&setup.store, erase.action_id.unwrap()),
         "ACKNOWLEDGED"
     );
+    let follow_ups = actions::erase_follow_ups(setup.store.conn(), now_ms(), 3_600_000).unwrap();
+    assert_eq!(follow_ups.len(), 1, "the erase is followed");
+    assert_eq!(
+        follow_ups[0].state,
+        actions::EraseState::BackInService,
+        "the same serial under a new uuid means the device is back in service"
+    );
     let again = query::find_devices(
         setup.store.conn(),
         &DeviceQuery {

@@ -359,3 +359,65 @@ pub fn purge_old_locations(store: &mut Store, keep_hours: u32) -> Result<usize> 
     let before = Utc::now().timestamp_millis() - i64::from(keep_hours) * 3_600_000;
     store.with_tx(|tx| outbox::purge_locations(tx, before))
 }
+
+/// How an erased device is doing: enrolling again through automated enrolment takes a while.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct EraseFollowUp {
+    #[ts(type = "number")]
+    pub action_id: i64,
+    pub device_name: String,
+    pub serial: String,
+    /// When the device acknowledged the erase (Unix ms).
+    #[ts(type = "number")]
+    pub erased_at: i64,
+    pub state: EraseState,
+    /// The uuid it enrolled under again, once it is back.
+    pub new_uuid: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub enum EraseState {
+    /// Erased; not back in the inventory yet.
+    Waiting,
+    /// Enrolled again with the same serial number and synced: back in service.
+    BackInService,
+    /// Not back after `give_up_after_ms`: someone should look at the device.
+    NotBack,
+}
+
+/// Follows every acknowledged erase: a device with the same serial number under another uuid in
+/// the cache is back in service; one that has not come back after `give_up_after_ms` is not.
+pub fn erase_follow_ups(
+    conn: &rusqlite::Connection,
+    now_ms: i64,
+    give_up_after_ms: i64,
+) -> Result<Vec<EraseFollowUp>> {
+    let erased = outbox::ledger(conn, None, 1000)?
+        .into_iter()
+        .filter(|e| e.kind == ActionType::EraseDevice.as_str() && e.state == "ACKNOWLEDGED");
+    let mut again = conn.prepare_cached(
+        "SELECT uuid FROM devices WHERE serial = ?1 COLLATE NOCASE AND uuid <> ?2 LIMIT 1",
+    )?;
+    let mut follow_ups = Vec::new();
+    for entry in erased {
+        let new_uuid: Option<String> = again
+            .query_row([&entry.serial, &entry.device_uuid], |row| row.get(0))
+            .optional()?;
+        let state = match &new_uuid {
+            Some(_) => EraseState::BackInService,
+            None if now_ms - entry.updated_at >= give_up_after_ms => EraseState::NotBack,
+            None => EraseState::Waiting,
+        };
+        follow_ups.push(EraseFollowUp {
+            action_id: entry.id,
+            device_name: entry.device_name,
+            serial: entry.serial,
+            erased_at: entry.updated_at,
+            state,
+            new_uuid,
+        });
+    }
+    Ok(follow_ups)
+}
