@@ -20,6 +20,7 @@ fn main() {
         "retry_action",
         "device_location",
         "audit_log",
+        "erase_follow_ups",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("the Tauri build step succeeds");

@@ -142,6 +142,14 @@ async fn audit_log(
     app.audit_log(request)
 }
 
+#[tauri::command]
+async fn erase_follow_ups(
+    app: Koffer<'_>,
+    request: Empty,
+) -> Answer<Vec<koffer_app::commands::EraseFollowUp>> {
+    app.erase_follow_ups(request)
+}
+
 /// Sends the core's sync progress to the window as events.
 struct WindowEvents(AppHandle);
 
@@ -219,6 +227,7 @@ pub fn run() {
             retry_action,
             device_location,
             audit_log,
+            erase_follow_ups,
         ])
         .run(tauri::generate_context!())
         .expect("the window opens");

@@ -143,7 +143,21 @@ describe("device actions in the window", { concurrency: false }, () => {
       await byTestId(browser, "tab-ledger").click();
       const row = browser.$('[data-testid="ledger-row"][data-kind="ERASE_DEVICE"]');
       await row.waitForDisplayed({ ...timeout, timeoutMsg: "the erase is not in the ledger" });
+      const followUp = byTestId(browser, "erase-follow-up");
+      await followUp.waitForDisplayed({ ...timeout, timeoutMsg: "the erase is not followed" });
       await screenshot(browser, "14-ledger");
+      // The device enrols again 10–30 simulated minutes later; each sync may bring it back.
+      await browser.waitUntil(
+        async () => {
+          if (await byTestId(browser, "sync-button").isClickable()) {
+            await byTestId(browser, "sync-button").click();
+          }
+          await browser.pause(3000);
+          return (await followUp.getAttribute("data-state")) === "backInService";
+        },
+        { timeout: 120_000, interval: 1000, timeoutMsg: "the erased device never came back" },
+      );
+      await screenshot(browser, "15-back-in-service");
     } finally {
       await app.close();
     }

@@ -10,6 +10,7 @@ import type { ActionType } from "../src/lib/bindings/ActionType";
 import type { AppError } from "../src/lib/bindings/AppError";
 import type { AppState } from "../src/lib/bindings/AppState";
 import type { AuditEntry } from "../src/lib/bindings/AuditEntry";
+import type { EraseFollowUp } from "../src/lib/bindings/EraseFollowUp";
 import type { Check } from "../src/lib/bindings/Check";
 import type { DeviceLocation } from "../src/lib/bindings/DeviceLocation";
 import type { LedgerEntry } from "../src/lib/bindings/LedgerEntry";
@@ -226,6 +227,7 @@ export interface FakeActions {
   /** Oldest first; the ledger command answers newest first. */
   ledger: LedgerEntry[];
   audit: AuditEntry[];
+  eraseFollowUps: EraseFollowUp[];
   /** Devices in lost mode as the cache knows it. */
   lostMode: Set<string>;
   locations: Map<string, DeviceLocation>;
@@ -241,6 +243,7 @@ export function fakeActions(changes: Partial<FakeActions> = {}): FakeActions {
   return {
     ledger: [],
     audit: [],
+    eraseFollowUps: [],
     lostMode: new Set(),
     locations: new Map(),
     keptHours: 24,
@@ -477,6 +480,7 @@ export function fakeShell(
       keptHours: actions.keptHours,
     }),
     audit_log: () => actions.audit,
+    erase_follow_ups: () => actions.eraseFollowUps,
     ...overrides,
   };
   const listeners: ((event: SyncEvent) => void)[] = [];

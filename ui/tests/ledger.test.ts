@@ -204,3 +204,33 @@ describe("the device detail's ledger", () => {
     expect(within(rows[0]).getByTestId("ledger-cancel")).toBeEnabled();
   });
 });
+
+describe("erased devices", () => {
+  it("say whether they are back in service, still coming back, or have not come back", async () => {
+    const actions = ledgerOf();
+    const erased = (id: number, state: "waiting" | "backInService" | "notBack") => ({
+      actionId: id,
+      deviceName: device(id).name,
+      serial: device(id).serial,
+      erasedAt: Date.now() - 60_000,
+      state,
+      newUuid: state === "backInService" ? `new-${id}` : null,
+    });
+    actions.eraseFollowUps = [
+      erased(3, "backInService"),
+      erased(4, "waiting"),
+      erased(5, "notBack"),
+    ];
+
+    await openLedger(actions);
+
+    const items = await screen.findAllByTestId("erase-follow-up");
+    expect(items.map((item) => item.dataset.state)).toEqual([
+      "backInService",
+      "waiting",
+      "notBack",
+    ]);
+    expect(items[0]).toHaveTextContent("Wieder im Dienst");
+    expect(items[2]).toHaveTextContent("bitte das Gerät prüfen");
+  });
+});

@@ -38,6 +38,7 @@ fn export_types_of_errors(cfg: &ts_rs::Config) {
     crate::commands::LedgerEntry::export_all(cfg).expect("the ledger type exports");
     crate::commands::AuditEntry::export_all(cfg).expect("the audit type exports");
     crate::commands::Requested::export_all(cfg).expect("the request outcome exports");
+    crate::commands::EraseFollowUp::export_all(cfg).expect("the erase follow-up exports");
 }
 
 /// `commands.ts`: for each command, its request and response type, so the UI's `call` is

@@ -5,7 +5,7 @@
 //! `bindings.rs`) and committed, and a test fails when they are stale.
 
 pub use koffer_api::{ActionParameters, ActionType};
-pub use koffer_core::actions::{FlushReport, Requested};
+pub use koffer_core::actions::{EraseFollowUp, EraseState, FlushReport, Requested};
 pub use koffer_core::device_detail::DeviceDetail;
 pub use koffer_core::overview::{FilterChoices, Overview};
 pub use koffer_core::query::{DevicePage, DeviceQuery};
@@ -74,6 +74,8 @@ commands! {
     device_location(DeviceRef) -> LocationAnswer;
     /// Who located or erased which device, and when.
     audit_log(Empty) -> Vec<AuditEntry>;
+    /// Each erased device: waiting, back in service, or not back after a time.
+    erase_follow_ups(Empty) -> Vec<EraseFollowUp>;
 }
 
 /// The name of the event that carries the ledger entries whose state changed.

@@ -46,6 +46,10 @@ pub trait EventSink: Send + Sync {
     fn ledger_changed(&self, entries: &[LedgerEntry]);
 }
 
+/// How long an erased device may take to enrol again before the window says it has not come
+/// back; automated enrolment usually takes minutes once the device is on Wi-Fi.
+const ERASE_GIVE_UP: Duration = Duration::from_secs(2 * 3600);
+
 /// How often the outbox is sent and open actions are followed while the app runs.
 const FOLLOW_EVERY: Duration = Duration::from_secs(5);
 
@@ -435,6 +439,13 @@ impl App {
         let active = self.active()?;
         let entries = outbox::audit_log(active.reader().conn())?;
         Ok(entries)
+    }
+
+    pub fn erase_follow_ups(&self, _: Empty) -> AppResult<Vec<commands::EraseFollowUp>> {
+        let active = self.active()?;
+        let give_up = ERASE_GIVE_UP.as_millis() as i64;
+        let follow_ups = actions::erase_follow_ups(active.reader().conn(), now_ms(), give_up)?;
+        Ok(follow_ups)
     }
 
     /// Sends the outbox and follows open actions every few seconds, deletes locations past

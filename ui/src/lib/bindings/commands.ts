@@ -9,6 +9,7 @@ import type { DevicePage } from "./DevicePage";
 import type { DeviceQuery } from "./DeviceQuery";
 import type { DeviceRef } from "./DeviceRef";
 import type { Empty } from "./Empty";
+import type { EraseFollowUp } from "./EraseFollowUp";
 import type { FilterChoices } from "./FilterChoices";
 import type { Freshness } from "./Freshness";
 import type { LedgerEntry } from "./LedgerEntry";
@@ -43,6 +44,7 @@ export type Commands = {
   retry_action: { request: ActionRef; response: Requested };
   device_location: { request: DeviceRef; response: LocationAnswer };
   audit_log: { request: Empty; response: Array<AuditEntry> };
+  erase_follow_ups: { request: Empty; response: Array<EraseFollowUp> };
 };
 
 export const SYNC_EVENT = "sync-progress";
