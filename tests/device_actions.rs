@@ -379,3 +379,45 @@ fn now_ms() -> i64 {
         .unwrap();
     since_epoch.as_millis() as i64
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_action_for_a_device_the_server_no_longer_has_is_refused_with_a_reason() {
+    let mut setup = synced(&["--seed", "37", "--devices", "60"]).await;
+    let (device, _) = supervised_device(&setup.store);
+    let lock = ask(
+        &mut setup,
+        &device,
+        ActionType::DeviceLock,
+        Default::default(),
+    );
+    let erase = koffer_api::CreateAction {
+        kind: ActionType::EraseDevice,
+        parameters: ActionParameters::default(),
+    };
+    setup
+        .client
+        .create_action(&device, "someone-else", &erase)
+        .await
+        .unwrap();
+    setup.emulator.check_in(&device);
+
+    let flushed = actions::flush_outbox(&setup.client, &mut setup.store)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        flushed.rejected, 1,
+        "the server does not know the erased device any more"
+    );
+    let entry = outbox::get(setup.store.conn(), lock.action_id.unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(entry.state, "REJECTED", "it is not sent again and again");
+    assert!(
+        entry
+            .error_message
+            .unwrap_or_default()
+            .contains("no longer on the server"),
+        "the ledger says why"
+    );
+}
