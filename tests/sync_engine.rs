@@ -347,3 +347,46 @@ async fn garbage_that_never_decodes_names_the_request_after_the_retries() {
         "names the request: {error}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_gone_mid_sync_ends_the_sync_at_the_first_unreachable_organisation() {
+    let emulator = Emulator::start(&["--seed", "8", "--schools", "4", "--devices", "400"]);
+    let client = Arc::new(
+        Client::new(
+            ServerUrl::parse(&emulator.url).unwrap(),
+            AccessToken::new(&emulator.user("DISTRICT_ADMIN").token).unwrap(),
+        )
+        .unwrap()
+        .with_retry(quick_retries()),
+    );
+    let (_dir, mut store) = temp_store();
+    let organisations = client.organizations().await.unwrap().len();
+    let running = std::sync::Mutex::new(Some(emulator));
+    let stop_at_second_org = |p: &Progress| {
+        if let Progress::Finished { .. } = p {
+            if let Some(emulator) = running.lock().unwrap().take() {
+                emulator.stop();
+            }
+        }
+    };
+
+    let options = SyncOptions {
+        full: true,
+        ..SyncOptions::default()
+    };
+    let report = sync::sync(client, &mut store, &options, &stop_at_second_org)
+        .await
+        .unwrap();
+
+    let last = report.orgs.last().unwrap();
+    assert_eq!(
+        last.result.as_ref().unwrap_err().code(),
+        ErrorCode::Offline,
+        "the organisation after the server went away failed as offline"
+    );
+    assert!(
+        report.orgs.len() < organisations,
+        "the rest are not tried: each would only wait for its retries ({} of {organisations})",
+        report.orgs.len()
+    );
+}

@@ -114,8 +114,10 @@ describe("offline", { concurrency: false }, () => {
       const serial = await serialOf(emulator, 7);
 
       emulator.stop();
+      // A sync may still run; the button is clickable again once it has ended.
+      await byTestId(browser, "sync-button").waitForClickable({ timeout: 60_000 });
       await byTestId(browser, "sync-button").click();
-      await byTestId(browser, "offline-banner").waitForDisplayed(timeout);
+      await byTestId(browser, "offline-banner").waitForDisplayed({ timeout: 60_000 });
       await screenshot(browser, "07-offline");
       await search(browser, serial);
 

@@ -123,10 +123,14 @@ pub async fn sync(
     let mut report = SyncReport { orgs: Vec::new() };
     for org in chosen {
         let outcome = sync_org(&client, store, org, rules, progress).await;
-        let token_rejected =
-            matches!(&outcome.result, Err(e) if e.code() == ErrorCode::TokenRejected);
+        // A rejected token or a server gone away fails every organisation after this one too;
+        // trying each would only make the user wait for their retries.
+        let hopeless = matches!(
+            &outcome.result,
+            Err(e) if matches!(e.code(), ErrorCode::TokenRejected | ErrorCode::Offline)
+        );
         report.orgs.push(outcome);
-        if token_rejected {
+        if hopeless {
             break;
         }
     }
