@@ -26,6 +26,14 @@ fn quick_retries() -> RetryPolicy {
     }
 }
 
+/// The district admin's client with short retries, for tests where the server fails on purpose.
+fn impatient_client(emulator: &Emulator) -> Client {
+    let token = AccessToken::new(&emulator.user("DISTRICT_ADMIN").token).unwrap();
+    Client::new(ServerUrl::parse(&emulator.url).unwrap(), token)
+        .unwrap()
+        .with_retry(quick_retries())
+}
+
 async fn sync_all(client: &Arc<Client>, store: &mut Store, full: bool) -> SyncReport {
     let options = SyncOptions {
         full,
@@ -218,14 +226,7 @@ async fn every_fault_kind_alone_is_retried_until_the_sync_is_complete() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_organisation_that_fails_part_way_is_named_and_keeps_its_last_good_data() {
     let emulator = Emulator::start(&["--seed", "9", "--schools", "3", "--devices", "600"]);
-    let client = Arc::new(
-        Client::new(
-            ServerUrl::parse(&emulator.url).unwrap(),
-            AccessToken::new(&emulator.user("DISTRICT_ADMIN").token).unwrap(),
-        )
-        .unwrap()
-        .with_retry(quick_retries()),
-    );
+    let client = Arc::new(impatient_client(&emulator));
     let (_dir, mut store) = temp_store();
     sync_all(&client, &mut store, true).await;
     let before = cached(&store);
@@ -334,10 +335,7 @@ async fn garbage_that_never_decodes_names_the_request_after_the_retries() {
         "--fault-kinds",
         "malformed",
     ]);
-    let token = AccessToken::new(&emulator.user("DISTRICT_ADMIN").token).unwrap();
-    let client = Client::new(ServerUrl::parse(&emulator.url).unwrap(), token)
-        .unwrap()
-        .with_retry(quick_retries());
+    let client = impatient_client(&emulator);
 
     let error = client.organizations().await.unwrap_err();
 
@@ -351,14 +349,7 @@ async fn garbage_that_never_decodes_names_the_request_after_the_retries() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_gone_mid_sync_ends_the_sync_at_the_first_unreachable_organisation() {
     let emulator = Emulator::start(&["--seed", "8", "--schools", "4", "--devices", "400"]);
-    let client = Arc::new(
-        Client::new(
-            ServerUrl::parse(&emulator.url).unwrap(),
-            AccessToken::new(&emulator.user("DISTRICT_ADMIN").token).unwrap(),
-        )
-        .unwrap()
-        .with_retry(quick_retries()),
-    );
+    let client = Arc::new(impatient_client(&emulator));
     let (_dir, mut store) = temp_store();
     let organisations = client.organizations().await.unwrap().len();
     let running = std::sync::Mutex::new(Some(emulator));
