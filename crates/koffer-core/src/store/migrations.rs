@@ -13,6 +13,9 @@ use crate::error::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_inventory.sql"),
     include_str!("migrations/0002_actions.sql"),
+    include_str!("migrations/0003_lessons.sql"),
+    include_str!("migrations/0004_compliance.sql"),
+    include_str!("migrations/0005_policy_versions.sql"),
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,2 @@
+-- Lessons of the teacher console (issue 5).
+SELECT 1;

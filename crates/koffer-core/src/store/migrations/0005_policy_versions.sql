@@ -1,0 +1,2 @@
+-- Policy versions (issue 6).
+SELECT 1;
