@@ -8,9 +8,11 @@
 
 pub mod actions;
 pub mod filter;
+pub mod lessons;
 pub mod paths;
 pub mod wire;
 
 pub use actions::*;
 pub use filter::{Filter, SortField, SortOrder};
+pub use lessons::*;
 pub use wire::*;

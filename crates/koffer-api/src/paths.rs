@@ -74,3 +74,29 @@ pub mod action_field {
     pub const TYPE: &str = "type";
     pub const MODIFICATION_DATE: &str = "modificationDate";
 }
+
+/// Lessons of an organisation (GET lists running and recently ended ones, POST starts one).
+pub const LESSONS: &str = "/api/management/v1/lessons";
+
+/// One lesson (GET).
+pub fn lesson(lesson_uuid: &str) -> String {
+    format!("/api/management/v1/lessons/{lesson_uuid}")
+}
+
+/// Commands of a lesson (POST with a [`crate::LessonCommandBody`]).
+pub fn lesson_commands(lesson_uuid: &str) -> String {
+    format!("/api/management/v1/lessons/{lesson_uuid}/commands")
+}
+
+/// Extends a running lesson (POST with a [`crate::ExtendLesson`]).
+pub fn lesson_extend(lesson_uuid: &str) -> String {
+    format!("/api/management/v1/lessons/{lesson_uuid}/extend")
+}
+
+/// Ends a lesson at once (POST, no body; an ended lesson answers unchanged).
+pub fn lesson_end(lesson_uuid: &str) -> String {
+    format!("/api/management/v1/lessons/{lesson_uuid}/end")
+}
+
+/// The emulator's view of every lesson with what each device has applied (GET, no token).
+pub const SIM_LESSONS: &str = "/sim/lessons";

@@ -249,6 +249,10 @@ pub struct SchoolClass {
     /// The case (device group) the class uses in lessons, if it has one.
     #[serde(default)]
     pub case_group_uuid: Option<String>,
+    /// Bundle ids of the class's apps (all in the organisation's catalogue): what a lesson
+    /// may lock into or allow.
+    #[serde(default)]
+    pub apps: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

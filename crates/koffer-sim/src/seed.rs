@@ -576,6 +576,7 @@ impl Seeder {
             teachers: class_teachers(district, staff.teachers, number),
             students,
             case_group_uuid,
+            apps: Vec::new(),
         }
     }
 
