@@ -10,9 +10,11 @@ pub mod actions;
 pub mod filter;
 pub mod lessons;
 pub mod paths;
+pub mod policies;
 pub mod wire;
 
 pub use actions::*;
 pub use filter::{Filter, SortField, SortOrder};
 pub use lessons::*;
+pub use policies::*;
 pub use wire::*;

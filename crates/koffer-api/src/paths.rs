@@ -100,3 +100,20 @@ pub fn lesson_end(lesson_uuid: &str) -> String {
 
 /// The emulator's view of every lesson with what each device has applied (GET, no token).
 pub const SIM_LESSONS: &str = "/sim/lessons";
+
+/// Copies a template policy into the organisation of `tenantOrganizationUuid` (POST with a
+/// [`crate::CopyTemplate`] body).
+pub fn policy_copy(template_uuid: &str) -> String {
+    format!("/api/management/v1/policies/{template_uuid}/copy")
+}
+
+/// Publishes one version of a policy (POST with a [`crate::PublishPolicy`] body).
+pub fn policy_publish(policy_uuid: &str) -> String {
+    format!("/api/management/v1/policies/{policy_uuid}/publish")
+}
+
+/// The organisation's device licence counts (GET, one [`crate::LicenceCounts`]).
+pub const LICENSES: &str = "/api/management/v1/licenses";
+
+/// The organisation's automated-enrolment profiles (GET, paged [`crate::DepProfile`]s).
+pub const DEP_PROFILES: &str = "/api/management/v1/depProfiles";

@@ -264,21 +264,18 @@ pub enum ListMode {
     Whitelist,
 }
 
-/// One configuration of a policy. Only app compliance is modelled; other kinds are kept as
-/// their type name so a later version can show them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum PolicyConfiguration {
-    AppCompliance {
-        #[serde(rename = "listMode")]
-        list_mode: ListMode,
-        #[serde(default)]
-        apps: Vec<String>,
-        #[serde(default, rename = "requiredApps")]
-        required_apps: Vec<String>,
-    },
-    #[serde(other)]
-    Other,
+/// One configuration of a policy: its kind (`"type"`), its name and the kind's own fields,
+/// kept as JSON so that every kind, known or not, survives decoding with its values.
+/// [`PolicyConfiguration::app_compliance`] reads the one kind compliance needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyConfiguration {
+    /// E.g. [`crate::configuration_kind::APP_COMPLIANCE`].
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(flatten)]
+    pub values: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -291,7 +288,10 @@ pub struct TimeWindow {
     pub end: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A policy as it is now: the top-level version, published flag, configurations and time
+/// windows are those of the newest version; `versions` holds every version, oldest first.
+/// Only the newest *published* version takes effect (see [`Policy::newest_published`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Policy {
     pub uuid: String,
@@ -309,6 +309,9 @@ pub struct Policy {
     #[serde(default)]
     pub template_uuid: Option<String>,
     pub modification_date: DateTime<Utc>,
+    /// Every version, oldest first; empty from a server that does not list them.
+    #[serde(default)]
+    pub versions: Vec<crate::PolicyVersion>,
 }
 
 /// An app in the organisation's catalogue.
@@ -343,23 +346,5 @@ mod tests {
             "unknown fields must be ignored, missing ones defaulted"
         );
         assert_eq!(device.compliance_state, ComplianceState::Unknown);
-    }
-
-    #[test]
-    fn unknown_policy_configuration_kinds_are_kept_as_other() {
-        let json = r#"[{"type":"WIFI","ssid":"Schule"},
-            {"type":"APP_COMPLIANCE","listMode":"WHITELIST","apps":["a"],"requiredApps":[]}]"#;
-
-        let configurations: Vec<PolicyConfiguration> = serde_json::from_str(json).unwrap();
-
-        assert_eq!(
-            configurations[0],
-            PolicyConfiguration::Other,
-            "a new kind must not fail"
-        );
-        assert!(matches!(
-            configurations[1],
-            PolicyConfiguration::AppCompliance { .. }
-        ));
     }
 }

@@ -155,11 +155,9 @@ fn required_apps(organisation: &Organisation, groups: &[u16]) -> Vec<AppIdx> {
                 .any(|uuid| group_uuids.contains(&uuid.as_str()))
         })
         .flat_map(|policy| &policy.configurations)
-        .flat_map(|configuration| match configuration {
-            PolicyConfiguration::AppCompliance { required_apps, .. } => required_apps.as_slice(),
-            PolicyConfiguration::Other => &[],
-        })
-        .filter_map(|bundle_id| catalogue::app_by_bundle(bundle_id))
+        .filter_map(PolicyConfiguration::app_compliance)
+        .flat_map(|compliance| compliance.required_apps)
+        .filter_map(|bundle_id| catalogue::app_by_bundle(&bundle_id))
         .collect();
     apps.sort_unstable();
     apps.dedup();

@@ -8,8 +8,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use koffer_api::{
-    CatalogApp, ClassMember, DeviceGroup, GroupKind, ListMode, OrganizationKind, Policy,
-    PolicyConfiguration, Role, SchoolClass, TimeWindow,
+    AppCompliance, CatalogApp, ClassMember, DeviceGroup, GroupKind, ListMode, OrganizationKind,
+    Policy, PolicyConfiguration, Role, SchoolClass, TimeWindow,
 };
 use rand::seq::{index, IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
@@ -266,6 +266,7 @@ impl Seeder {
             configurations: vec![configuration],
             template_uuid: None,
             modification_date: self.start - age,
+            versions: Vec::new(),
         }
     }
 
@@ -839,15 +840,16 @@ fn forbid_personal_apps() -> PolicyConfiguration {
 }
 
 fn forbid(bundle_ids: &[&str]) -> PolicyConfiguration {
-    PolicyConfiguration::AppCompliance {
+    AppCompliance {
         list_mode: ListMode::Blacklist,
         apps: bundle_ids.iter().map(|&id| id.to_owned()).collect(),
         required_apps: vec![REQUIRED_APP.to_owned()],
     }
+    .configuration("App-Regeln")
 }
 
 fn allow_only(apps: &[AppIdx]) -> PolicyConfiguration {
-    PolicyConfiguration::AppCompliance {
+    AppCompliance {
         list_mode: ListMode::Whitelist,
         apps: apps
             .iter()
@@ -855,6 +857,7 @@ fn allow_only(apps: &[AppIdx]) -> PolicyConfiguration {
             .collect(),
         required_apps: vec![REQUIRED_APP.to_owned()],
     }
+    .configuration("Erlaubte Apps")
 }
 
 fn exam_apps() -> Vec<AppIdx> {
