@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use futures::future::try_join_all;
 use koffer_api::{
-    paths, Action, CatalogApp, CreateAction, CurrentUser, Device, DeviceGroup, DeviceStub,
-    ErrorBody, Filter, InstalledApp, Organization, Page, Policy, QueryRequest, SchoolClass,
-    SortOrder,
+    error_code, paths, Action, CatalogApp, CopyTemplate, CreateAction, CurrentUser, Device,
+    DeviceGroup, DeviceStub, ErrorBody, Filter, InstalledApp, Organization, Page, Policy,
+    PublishPolicy, QueryRequest, SchoolClass, SortOrder,
 };
 use rand::Rng;
 use reqwest::{Method, StatusCode};
@@ -285,6 +285,46 @@ impl Client {
         Ok(actions)
     }
 
+    /// Copies a template policy into a school organisation as a new unpublished version (or a
+    /// new policy). The server refuses with [`Error::PolicyChanged`] when the template's or the
+    /// school copy's newest version is not the one `body` expects.
+    pub async fn copy_template(
+        &self,
+        template: &str,
+        org: &str,
+        body: &CopyTemplate,
+    ) -> Result<Policy> {
+        let path = paths::policy_copy(template);
+        let write = Read {
+            name: "the copy of the template",
+            method: Method::POST,
+            path: &path,
+            query: vec![(paths::TENANT_PARAM, org.to_owned())],
+            body: Some(serde_json::to_vec(body).expect("a copy request serialises")),
+            headers: vec![],
+        };
+        self.write(&write).await
+    }
+
+    /// Publishes one version of a policy: from then on it takes effect.
+    pub async fn publish_policy(
+        &self,
+        policy: &str,
+        org: &str,
+        body: &PublishPolicy,
+    ) -> Result<Policy> {
+        let path = paths::policy_publish(policy);
+        let write = Read {
+            name: "the publication of the policy",
+            method: Method::POST,
+            path: &path,
+            query: vec![(paths::TENANT_PARAM, org.to_owned())],
+            body: Some(serde_json::to_vec(body).expect("a publish request serialises")),
+            headers: vec![],
+        };
+        self.write(&write).await
+    }
+
     async fn write<T: DeserializeOwned>(&self, write: &Read<'_>) -> Result<T> {
         match self.attempt(write).await {
             Ok(value) => Ok(value),
@@ -524,6 +564,12 @@ fn server_says_text(body: &[u8]) -> String {
         .unwrap_or_else(|| "no reason given".to_owned())
 }
 
+fn error_code_of(body: &[u8]) -> String {
+    serde_json::from_slice::<ErrorBody>(body)
+        .map(|b| b.error_code)
+        .unwrap_or_default()
+}
+
 fn retry_after(response: &reqwest::Response) -> Option<Duration> {
     let seconds = response
         .headers()
@@ -549,6 +595,12 @@ fn status_failure(name: &str, status: StatusCode, body: &[u8], wait: Option<Dura
         status: status.as_u16(),
         detail,
     };
+    if status == StatusCode::CONFLICT && error_code_of(body) == error_code::POLICY_CHANGED {
+        return Attempt::Fail(Error::PolicyChanged {
+            policy: name.to_owned(),
+            not_done: "changed".to_owned(),
+        });
+    }
     match status {
         StatusCode::UNAUTHORIZED => Attempt::Fail(Error::TokenRejected),
         StatusCode::FORBIDDEN => Attempt::Fail(Error::NoRights {

@@ -78,6 +78,12 @@ pub enum Error {
     #[error("The server refused {request}: {reason}")]
     Refused { request: String, reason: String },
 
+    #[error(
+        "The policy {policy} changed on the server since Koffer showed it, so nothing was \
+         {not_done}. The preview now shows the server's current state: check it and try again."
+    )]
+    PolicyChanged { policy: String, not_done: String },
+
     #[error("{0}")]
     InvalidInput(String),
 
@@ -128,6 +134,7 @@ impl Error {
             Error::AnswerTooLarge { .. } => "answer_too_large",
             Error::InvalidInput(_) => "invalid_input",
             Error::Refused { .. } => "refused",
+            Error::PolicyChanged { .. } => "policy_changed",
             Error::DataDirNotWritable { .. } => "data_dir_not_writable",
             Error::NewerDatabase { .. } => "newer_database",
             Error::Store { .. } | Error::Sqlite(_) | Error::Io(_) => "cache_failed",
@@ -144,9 +151,10 @@ impl Error {
             | Error::Server { .. }
             | Error::BadAnswer { .. }
             | Error::AnswerTooLarge { .. } => ErrorCode::ServerError,
-            Error::InvalidServerUrl(_) | Error::InvalidInput(_) | Error::Refused { .. } => {
-                ErrorCode::InvalidInput
-            }
+            Error::InvalidServerUrl(_)
+            | Error::InvalidInput(_)
+            | Error::Refused { .. }
+            | Error::PolicyChanged { .. } => ErrorCode::InvalidInput,
             Error::DataDirNotWritable { .. }
             | Error::NewerDatabase { .. }
             | Error::Store { .. }

@@ -10,6 +10,7 @@ pub mod device_detail;
 pub mod error;
 pub mod export;
 pub mod overview;
+pub mod policies;
 pub mod profile;
 pub mod query;
 pub mod secrets;

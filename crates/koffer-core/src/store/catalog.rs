@@ -65,7 +65,8 @@ fn replace_classes(tx: &Transaction<'_>, org: &str, classes: &[SchoolClass]) -> 
     Ok(())
 }
 
-fn replace_policies(tx: &Transaction<'_>, org: &str, policies: &[Policy]) -> Result<()> {
+/// Replaces one organisation's policies with their group assignments and versions.
+pub fn replace_policies(tx: &Transaction<'_>, org: &str, policies: &[Policy]) -> Result<()> {
     tx.execute("DELETE FROM policies WHERE org_uuid = ?1", [org])?;
     let mut policy = tx.prepare_cached(
         "INSERT OR REPLACE INTO policies (uuid, org_uuid, name, version, published, template_uuid,
@@ -93,6 +94,7 @@ fn replace_policies(tx: &Transaction<'_>, org: &str, policies: &[Policy]) -> Res
         for group in &p.group_uuids {
             assignment.execute(params![p.uuid, group])?;
         }
+        crate::store::policies::write_versions(tx, p)?;
     }
     Ok(())
 }

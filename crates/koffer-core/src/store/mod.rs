@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod devices;
 pub mod organisations;
 pub mod outbox;
+pub mod policies;
 pub mod sync_status;
 
 use std::path::{Path, PathBuf};
