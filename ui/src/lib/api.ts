@@ -1,4 +1,5 @@
-// The UI's only way to the desktop shell: typed commands, the sync's events and the ledger's.
+// The UI's only way to the desktop shell: typed commands, the sync's events, the ledger's and
+// the lessons'.
 //
 // Every component goes through this module, so tests replace it with a mock and the shell's
 // contract lives in one place (the generated bindings).
@@ -10,6 +11,7 @@ import { LEDGER_EVENT, SYNC_EVENT } from "./bindings/commands";
 import type { LedgerEntry } from "./bindings/LedgerEntry";
 import type { SyncEvent } from "./bindings/SyncEvent";
 import { toAppError } from "./errors";
+import { LESSON_EVENT } from "./lesson-types";
 
 export type CommandName = keyof Commands;
 export type CommandRequest<K extends CommandName> = Commands[K]["request"];
@@ -37,4 +39,9 @@ export async function onLedgerEvent(
   handler: (entries: LedgerEntry[]) => void,
 ): Promise<() => void> {
   return listen<LedgerEntry[]>(LEDGER_EVENT, (event) => handler(event.payload));
+}
+
+/** Listens to lessons whose devices changed, by class; resolves to the stop. */
+export async function onLessonEvent(handler: (classUuid: string) => void): Promise<() => void> {
+  return listen<{ classUuid: string }>(LESSON_EVENT, (event) => handler(event.payload.classUuid));
 }

@@ -41,3 +41,8 @@ export function formatAgo(ms: number | null, now: number): string {
   if (elapsed < DAY_MS) return format.format(-Math.floor(elapsed / HOUR_MS), "hour");
   return format.format(-Math.floor(elapsed / DAY_MS), "day");
 }
+
+/** "10:45": the time of day, as a lesson's end is told. */
+export function formatTime(ms: number): string {
+  return new Intl.DateTimeFormat(i18n.locale, { timeStyle: "short" }).format(new Date(ms));
+}
