@@ -1,0 +1,99 @@
+// Compliance as the window shows it: the commands, which devices a remediation goes to, what
+// its preview says per organisation, and how full a licence pool is.
+import { call } from "./api";
+import type {
+  AppRef,
+  ComplianceCommands,
+  ComplianceRow,
+  KofferState,
+  OrgRemediation,
+  RemediationKind,
+  RemediationPreview,
+} from "./compliance-types";
+import { t } from "./i18n/i18n.svelte";
+import type { SelectedDevice } from "./selection.svelte";
+
+type Name = keyof ComplianceCommands;
+
+/** Calls a compliance command; the shell declares them in its generated bindings. */
+export function callCompliance<K extends Name>(
+  name: K,
+  request: ComplianceCommands[K]["request"],
+): Promise<ComplianceCommands[K]["response"]> {
+  const untyped = call as unknown as (name: string, request: unknown) => Promise<never>;
+  return untyped(name, request);
+}
+
+/** A device a remediation may go to, with what it lacks and what it must not have. */
+export interface RemediationTarget extends SelectedDevice {
+  missing: AppRef[];
+  forbidden: AppRef[];
+}
+
+export function targetOf(row: ComplianceRow): RemediationTarget {
+  return {
+    uuid: row.deviceUuid,
+    name: row.name,
+    serial: row.serial,
+    missing: row.missing,
+    forbidden: row.forbidden,
+  };
+}
+
+/** The apps a remediation of this kind can fix on the targets, most devices first. */
+export function appChoices(
+  targets: readonly RemediationTarget[],
+  kind: RemediationKind,
+): { app: AppRef; devices: number }[] {
+  const counts = new Map<string, { app: AppRef; devices: number }>();
+  for (const target of targets) {
+    for (const app of kind === "install" ? target.missing : target.forbidden) {
+      const known = counts.get(app.bundleId);
+      if (known) known.devices += 1;
+      else counts.set(app.bundleId, { app, devices: 1 });
+    }
+  }
+  return [...counts.values()].sort(
+    (a, b) => b.devices - a.devices || a.app.name.localeCompare(b.app.name),
+  );
+}
+
+/** The targets the app is to be installed on (those missing it) or removed from (those with it). */
+export function targetsFor(
+  targets: readonly RemediationTarget[],
+  kind: RemediationKind,
+  bundleId: string,
+): RemediationTarget[] {
+  return targets.filter((target) => {
+    const apps = kind === "install" ? target.missing : target.forbidden;
+    return apps.some((app) => app.bundleId === bundleId);
+  });
+}
+
+/** The preview's sums over all organisations. */
+export function previewTotals(preview: RemediationPreview) {
+  const sum = (pick: (org: OrgRemediation) => number) =>
+    preview.org.reduce((total, org) => total + pick(org), 0);
+  return {
+    devices: sum((o) => o.devices),
+    willGet: sum((o) => o.willGet),
+    willNot: sum((o) => o.willNot),
+  };
+}
+
+/** Organisations where some devices go without the app because no licence is left for them. */
+export function shortOfLicences(preview: RemediationPreview): OrgRemediation[] {
+  return preview.org.filter((org) => org.willNot > 0 && org.licencesLeft <= org.willGet);
+}
+
+/** How a licence pool is used, for its bar: the share assigned, and how tight it is. */
+export function licenceLevel(assigned: number, total: number) {
+  const share = total <= 0 ? 1 : Math.min(1, Math.max(0, assigned / total));
+  const left = Math.max(0, total - assigned);
+  const level = left === 0 ? "empty" : share >= 0.9 ? "low" : "ok";
+  return { percent: Math.round(share * 100), left, level };
+}
+
+export function kofferLabel(state: KofferState): string {
+  return t(`complianceView.koffer.${state}`);
+}

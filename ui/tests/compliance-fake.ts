@@ -1,0 +1,248 @@
+// The compliance side of the fake shell: a report over the first devices of the seeded
+// district, remediation previews that count VPP licences per organisation the way the shell
+// does, licences and DEP profiles, and the exports asked for.
+import { vi } from "vitest";
+
+import * as api from "../src/lib/api";
+import type { Check } from "../src/lib/bindings/Check";
+import type {
+  AppRef,
+  ComplianceCommands,
+  ComplianceQuery,
+  ComplianceRow,
+  ExportRequest,
+  LicenceReport,
+  Remediation,
+  RemediationPreview,
+} from "../src/lib/compliance-types";
+import { device, ledgerEntry, NOW, ORGS, type FakeActions } from "./fake-shell";
+
+export const KEYNOTE: AppRef = { bundleId: "com.apple.Keynote", name: "Keynote" };
+export const TIKTOK: AppRef = { bundleId: "com.zhiliaoapp.musically", name: "TikTok" };
+/** Devices in the report: indices 0 … REPORTED - 1 of the seeded district. */
+export const REPORTED = 40;
+
+/** Device i misses Keynote when i % 5 == 0 (the server agrees), has TikTok when i % 7 == 0. */
+export function complianceRow(index: number): ComplianceRow {
+  const row = device(index);
+  const org = ORGS[index % 2];
+  const missing = index % 5 === 0 ? [KEYNOTE] : [];
+  const forbidden = index % 7 === 0 ? [TIKTOK] : [];
+  const koffer = missing.length + forbidden.length > 0 ? "nonCompliant" : "compliant";
+  const serverState = row.compliance ?? "UNKNOWN";
+  return {
+    deviceUuid: row.uuid,
+    name: row.name,
+    serial: row.serial,
+    orgUuid: org.uuid,
+    orgName: org.name,
+    userName: row.userName,
+    serverState,
+    koffer,
+    missing,
+    forbidden,
+    policies: ["Unterricht"],
+    disagrees: (koffer === "compliant") !== (serverState === "COMPLIANT"),
+  };
+}
+
+export interface FakeCompliance {
+  rows: ComplianceRow[];
+  /** VPP licences left, by organisation uuid and bundle id. */
+  licencesLeft: Record<string, Record<string, number>>;
+  /** Bundle ids in the catalogue. */
+  catalogue: Set<string>;
+  exports: ExportRequest[];
+}
+
+export function fakeCompliance(changes: Partial<FakeCompliance> = {}): FakeCompliance {
+  return {
+    rows: Array.from({ length: REPORTED }, (_, i) => complianceRow(i)),
+    licencesLeft: {
+      "org-nord": { [KEYNOTE.bundleId]: 2 },
+      "org-sued": { [KEYNOTE.bundleId]: 0 },
+    },
+    catalogue: new Set([KEYNOTE.bundleId, TIKTOK.bundleId]),
+    exports: [],
+    ...changes,
+  };
+}
+
+function matches(row: ComplianceRow, request: ComplianceQuery): boolean {
+  const { query } = request;
+  if (request.onlyNonCompliant && row.koffer !== "nonCompliant") return false;
+  if (query.organisations.length > 0 && !query.organisations.includes(row.orgUuid)) {
+    if (!query.organisations.includes(row.orgName)) return false;
+  }
+  const search = query.search?.toLowerCase();
+  return !search || `${row.name} ${row.serial}`.toLowerCase().includes(search);
+}
+
+function report(world: FakeCompliance, request: ComplianceQuery) {
+  const rows = world.rows.filter((row) => matches(row, request));
+  const all = world.rows.filter((row) => matches(row, { ...request, onlyNonCompliant: false }));
+  const count = (state: string) => all.filter((row) => row.koffer === state).length;
+  return {
+    evaluatedAt: NOW,
+    total: all.length,
+    compliant: count("compliant"),
+    nonCompliant: count("nonCompliant"),
+    noPolicy: count("noPolicy"),
+    disagreements: all.filter((row) => row.disagrees).length,
+    rows,
+    more: 0,
+  };
+}
+
+function indexOf(uuid: string): number {
+  return Number(uuid.replace("uuid-", ""));
+}
+
+/** Supervised devices get the app while licences last; the others are told why not. */
+function preview(world: FakeCompliance, request: Remediation): RemediationPreview {
+  const app = world.catalogue.has(request.bundleId)
+    ? ([KEYNOTE, TIKTOK].find((a) => a.bundleId === request.bundleId) ?? null)
+    : null;
+  const left = Object.fromEntries(
+    ORGS.map((org) => [org.uuid, world.licencesLeft[org.uuid]?.[request.bundleId] ?? 0]),
+  );
+  const used: Record<string, number> = {};
+  const requested = request.deviceUuids.map((uuid) => {
+    const row = device(indexOf(uuid));
+    const org = ORGS[indexOf(uuid) % 2];
+    const checks: Check[] = [];
+    if (request.kind === "install" && !row.supervised) {
+      checks.push({
+        key: "supervised",
+        verdict: "block",
+        message: "The device is not supervised.",
+      });
+    } else if (request.kind === "install" && (used[org.uuid] ?? 0) >= left[org.uuid]) {
+      checks.push({
+        key: "licences",
+        verdict: "block",
+        message: `No VPP licence for Keynote is left in ${org.name}.`,
+      });
+    } else {
+      used[org.uuid] = (used[org.uuid] ?? 0) + 1;
+      checks.push({ key: "supervised", verdict: "pass", message: "The device is supervised." });
+    }
+    const canSend = checks.every((check) => check.verdict !== "block");
+    return {
+      deviceUuid: uuid,
+      deviceName: row.name,
+      preflight: { checks, duplicateOf: null, canSend },
+      actionId: null,
+    };
+  });
+  const org = ORGS.map((o) => {
+    const mine = request.deviceUuids.filter((uuid) => ORGS[indexOf(uuid) % 2].uuid === o.uuid);
+    const willGet = used[o.uuid] ?? 0;
+    return {
+      orgUuid: o.uuid,
+      orgName: o.name,
+      licencesLeft: left[o.uuid],
+      devices: mine.length,
+      willGet,
+      willNot: mine.length - willGet,
+    };
+  }).filter((o) => o.devices > 0);
+  return { app, org, requested };
+}
+
+function remediate(world: FakeCompliance, actions: FakeActions, request: Remediation) {
+  const answer = preview(world, request);
+  if (answer.requested.every((r) => !r.preflight.canSend)) {
+    throw {
+      code: "invalid_input",
+      key: "no_licences_left",
+      field: null,
+      message: `No licence is left: ${answer.requested.length} devices would not get the app.`,
+    };
+  }
+  const requested = answer.requested.map((r) => {
+    if (!r.preflight.canSend) return r;
+    const id = (actions.ledger.at(-1)?.id ?? 0) + 1;
+    const kind = request.kind === "install" ? "INSTALL_APP" : "REMOVE_APP";
+    actions.ledger.push(
+      ledgerEntry(indexOf(r.deviceUuid), { id, kind, state: "QUEUED", requestedAt: NOW }),
+    );
+    return { ...r, actionId: id };
+  });
+  return {
+    requested,
+    flush: { accepted: requested.length, rejected: 0, waiting: 0, problem: null },
+  };
+}
+
+function licences(world: FakeCompliance): LicenceReport {
+  return {
+    orgs: ORGS.map((org) => {
+      const left = world.licencesLeft[org.uuid]?.[KEYNOTE.bundleId] ?? 0;
+      return {
+        orgUuid: org.uuid,
+        orgName: org.name,
+        deviceLicencesUsed: 480,
+        deviceLicencesAssigned: 500,
+        apps: [
+          { ...KEYNOTE, total: 300, assigned: 300 - left, left },
+          { bundleId: "com.apple.Pages", name: "Pages", total: 200, assigned: 50, left: 150 },
+        ],
+        depProfiles: [
+          { uuid: `dep-${org.uuid}`, name: "Schul-iPads", supervised: true, devices: 412 },
+        ],
+      };
+    }),
+  };
+}
+
+type Handlers = {
+  [K in keyof ComplianceCommands]: (
+    request: ComplianceCommands[K]["request"],
+  ) => ComplianceCommands[K]["response"];
+};
+
+/** Answers the compliance commands from `world`, and every other one as before. */
+export function withCompliance(
+  world: FakeCompliance,
+  actions: FakeActions,
+  overrides: Partial<Handlers> = {},
+) {
+  const handlers: Handlers = {
+    compliance: (request) => report(world, request),
+    device_compliance: ({ uuid }) => ({
+      row: world.rows.find((row) => row.deviceUuid === uuid) ?? complianceRow(indexOf(uuid)),
+      policies: [
+        {
+          uuid: "pol-1",
+          name: "Unterricht",
+          version: 3,
+          newestVersion: 4,
+          active: true,
+          timeWindows: ["Mo–Fr 07:30–13:15"],
+          listMode: "BLACKLIST",
+          apps: [TIKTOK],
+          requiredApps: [KEYNOTE],
+        },
+      ],
+    }),
+    remediation_preview: (request) => preview(world, request),
+    request_remediation: (request) => remediate(world, actions, request),
+    licences: () => licences(world),
+    export_report: (request) => {
+      world.exports.push(request);
+      return { path: `/home/koordination/Downloads/${request.path}`, rows: 40 };
+    },
+    ...overrides,
+  };
+  const call = vi.mocked(api.call);
+  const before = call.getMockImplementation()!;
+  call.mockImplementation((async (name: string, request: unknown) => {
+    if (name in handlers) {
+      const handler = handlers[name as keyof Handlers] as (request: unknown) => unknown;
+      return structuredClone(await handler(request));
+    }
+    return before(name as never, request as never);
+  }) as typeof api.call);
+  return call;
+}

@@ -1,0 +1,281 @@
+import { screen, waitFor, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
+
+import { openApp, rowsShown } from "./app-harness";
+import {
+  fakeCompliance,
+  KEYNOTE,
+  TIKTOK,
+  withCompliance,
+  type FakeCompliance,
+} from "./compliance-fake";
+import { device, fakeActions, requests } from "./fake-shell";
+
+vi.mock("../src/lib/api", () => ({ call: vi.fn(), onSyncEvent: vi.fn(), onLedgerEvent: vi.fn() }));
+
+async function openCompliance(world: FakeCompliance = fakeCompliance(), actions = fakeActions()) {
+  const app = await openApp({}, undefined, actions);
+  const call = withCompliance(world, actions);
+  await userEvent.click(screen.getByTestId("tab-compliance"));
+  const rows = await screen.findAllByTestId("compliance-row");
+  return { ...app, call, rows, world, actions };
+}
+
+function rowOf(index: number): HTMLElement {
+  const row = screen
+    .getAllByTestId("compliance-row")
+    .find((candidate) => candidate.dataset.serial === device(index).serial);
+  expect(row, `device ${index} is listed`).toBeDefined();
+  return row!;
+}
+
+async function selectRows(...indices: number[]) {
+  for (const index of indices) {
+    await userEvent.click(within(rowOf(index)).getByTestId("compliance-select"));
+  }
+}
+
+describe("the compliance view", () => {
+  it("lists each device with Koffer's verdict, its reasons and the server's state", async () => {
+    await openCompliance();
+
+    const row = rowOf(35);
+
+    expect(row.dataset.koffer).toBe("nonCompliant");
+    expect(within(row).getByTestId("koffer-verdict")).toHaveTextContent("Verletzt");
+    const reasons = within(row).getAllByTestId("reason");
+    expect(reasons.map((reason) => reason.textContent)).toEqual([
+      expect.stringContaining("Fehlt: Keynote"),
+      expect.stringContaining("Verboten: TikTok"),
+    ]);
+    expect(within(row).getByTestId("server-state")).toHaveTextContent("Verletzt");
+    expect(within(rowOf(1)).getByTestId("koffer-verdict")).toHaveTextContent("Erfüllt");
+    expect(screen.getByTestId("count-total")).toHaveTextContent("40");
+    expect(screen.getByTestId("count-non-compliant")).toHaveTextContent("12");
+  });
+
+  it("marks where the server's state and Koffer's verdict disagree", async () => {
+    await openCompliance();
+
+    const differing = rowOf(7);
+
+    expect(differing.dataset.disagrees, "TikTok is installed, the server said compliant").toBe(
+      "true",
+    );
+    expect(within(differing).getByTestId("disagreement")).toHaveTextContent("weicht ab");
+    expect(within(differing).getByTestId("server-state")).toHaveTextContent("Erfüllt");
+    expect(within(rowOf(5)).queryByTestId("disagreement"), "both say non-compliant").toBeNull();
+    expect(screen.getByTestId("count-disagreements")).toHaveTextContent("4");
+  });
+
+  it("filters like the inventory, and narrows to the non-compliant devices", async () => {
+    const { call } = await openCompliance();
+
+    await userEvent.selectOptions(screen.getByTestId("filter-org"), "org-nord");
+    await userEvent.click(screen.getByTestId("only-non-compliant"));
+
+    await waitFor(() => {
+      const last = requests(call, "compliance" as never).at(-1) as unknown as {
+        query: { organisations: string[] };
+        onlyNonCompliant: boolean;
+      };
+      expect(last.query.organisations).toEqual(["org-nord"]);
+      expect(last.onlyNonCompliant).toBe(true);
+    });
+    await waitFor(() =>
+      expect(
+        screen
+          .getAllByTestId("compliance-row")
+          .every((row) => row.dataset.koffer === "nonCompliant"),
+      ).toBe(true),
+    );
+    expect(screen.getAllByTestId("compliance-row")).toHaveLength(6);
+  });
+
+  it("opens a device's detail with its reasons and the policies applied", async () => {
+    await openCompliance();
+
+    await userEvent.click(within(rowOf(35)).getByTestId("compliance-open"));
+
+    const section = await screen.findByTestId("detail-compliance");
+    await within(section).findByTestId("detail-koffer-verdict");
+    expect(within(section).getAllByTestId("detail-reason")).toHaveLength(2);
+    const policy = within(section).getByTestId("detail-policy-applied");
+    expect(policy).toHaveTextContent("Unterricht");
+    expect(policy).toHaveTextContent("Version 3");
+    expect(policy).toHaveTextContent("gilt jetzt");
+    expect(policy).toHaveTextContent("Verboten: TikTok");
+    expect(policy).toHaveTextContent("Pflicht-Apps: Keynote");
+  });
+});
+
+describe("installing a missing app", () => {
+  it("shows per organisation the licences left and who will get the app, then queues it", async () => {
+    const { call, actions } = await openCompliance();
+    // 5, 15, 25 are of Grundschule Süd (no licence left), 10, 30 of Gesamtschule Nord (2 left).
+    await selectRows(5, 10, 15, 25, 30);
+
+    await userEvent.click(screen.getByTestId("bulk-install"));
+
+    const dialog = await screen.findByTestId("remediation-dialog");
+    const orgs = await within(dialog).findAllByTestId("remedy-org");
+    const nord = orgs.find((row) => row.dataset.org === "org-nord")!;
+    const sued = orgs.find((row) => row.dataset.org === "org-sued")!;
+    expect(within(nord).getByTestId("remedy-left")).toHaveTextContent("2");
+    expect(within(nord).getByTestId("remedy-will-get")).toHaveTextContent("2");
+    expect(within(sued).getByTestId("remedy-left")).toHaveTextContent("0");
+    expect(within(sued).getByTestId("remedy-will-not")).toHaveTextContent("3");
+    expect(within(dialog).getByTestId("remedy-short")).toHaveTextContent(
+      "Grundschule Süd: Für Keynote ist keine Lizenz mehr frei; 3 Geräte erhalten die App nicht.",
+    );
+    expect(within(dialog).getByTestId("bulk-preview-blocked")).toHaveTextContent("Blockiert: 3");
+    const confirm = within(dialog).getByTestId("remedy-confirm");
+    expect(confirm).toHaveTextContent("Auf 2 Geräten installieren");
+
+    await userEvent.click(confirm);
+
+    await within(dialog).findByTestId("remedy-progress");
+    expect(requests(call, "request_remediation" as never)).toEqual([
+      {
+        deviceUuids: [5, 10, 15, 25, 30].map((i) => device(i).uuid),
+        bundleId: KEYNOTE.bundleId,
+        kind: "install",
+      },
+    ]);
+    expect(actions.ledger.map((entry) => entry.kind)).toEqual(["INSTALL_APP", "INSTALL_APP"]);
+    expect(within(dialog).getByTestId("remedy-progress")).toHaveTextContent(
+      "0 von 2 erledigt · 2 ausstehend",
+    );
+    expect(within(dialog).getByTestId("action-outcome")).toHaveAttribute("data-outcome", "partial");
+  });
+
+  it("refuses with the count when no licence is left, before anything is sent", async () => {
+    const world = fakeCompliance({ licencesLeft: {} });
+    const { call } = await openCompliance(world);
+    await selectRows(10, 30);
+
+    await userEvent.click(screen.getByTestId("bulk-install"));
+
+    const dialog = await screen.findByTestId("remediation-dialog");
+    const blocked = await within(dialog).findByTestId("remedy-blocked");
+    expect(blocked).toHaveTextContent("keine Lizenz mehr frei, 2 Geräte erhalten die App nicht");
+    expect(within(dialog).getByTestId("remedy-confirm")).toBeDisabled();
+    expect(requests(call, "request_remediation" as never)).toEqual([]);
+  });
+
+  it("says so when the app is not in the organisation's catalogue", async () => {
+    const world = fakeCompliance({ catalogue: new Set() });
+    await openCompliance(world);
+
+    await userEvent.click(within(rowOf(10)).getByTestId("reason-install"));
+
+    const dialog = await screen.findByTestId("remediation-dialog");
+    expect(await within(dialog).findByTestId("remedy-not-in-catalogue")).toHaveTextContent(
+      "nicht im App-Katalog",
+    );
+    expect(within(dialog).getByTestId("remedy-confirm")).toBeDisabled();
+  });
+
+  it("installs on one device from its detail", async () => {
+    const { call } = await openCompliance();
+    await userEvent.click(within(rowOf(10)).getByTestId("compliance-open"));
+    const section = await screen.findByTestId("detail-compliance");
+
+    await userEvent.click(await within(section).findByTestId("detail-install"));
+    const dialog = await screen.findByTestId("remediation-dialog");
+    const confirm = within(dialog).getByTestId("remedy-confirm");
+    await waitFor(() => expect(confirm).toBeEnabled());
+    await userEvent.click(confirm);
+
+    await within(dialog).findByTestId("remedy-progress");
+    expect(requests(call, "request_remediation" as never)).toEqual([
+      { deviceUuids: [device(10).uuid], bundleId: KEYNOTE.bundleId, kind: "install" },
+    ]);
+    await userEvent.keyboard("{Escape}");
+    expect(screen.queryByTestId("remediation-dialog")).toBeNull();
+    expect(screen.getByTestId("device-detail"), "Escape closes the dialog only").toBeVisible();
+  });
+
+  it("removes a forbidden app", async () => {
+    const { call } = await openCompliance();
+
+    await userEvent.click(within(rowOf(7)).getByTestId("reason-remove"));
+    const dialog = await screen.findByTestId("remediation-dialog");
+    const confirm = within(dialog).getByTestId("remedy-confirm");
+    await waitFor(() => expect(confirm).toBeEnabled());
+    await userEvent.click(confirm);
+
+    await within(dialog).findByTestId("remedy-progress");
+    expect(requests(call, "request_remediation" as never)).toEqual([
+      { deviceUuids: [device(7).uuid], bundleId: TIKTOK.bundleId, kind: "remove" },
+    ]);
+  });
+});
+
+describe("exporting the compliance report", () => {
+  it("exports exactly what is filtered, as xlsx without user names by default", async () => {
+    const world = fakeCompliance();
+    await openCompliance(world);
+    await userEvent.selectOptions(screen.getByTestId("filter-org"), "org-sued");
+    await waitFor(() => expect(screen.getByTestId("count-total")).toHaveTextContent("20"));
+
+    await userEvent.click(screen.getByTestId("compliance-export"));
+    const dialog = await screen.findByTestId("export-dialog");
+    expect(within(dialog).getByTestId("export-scope")).toHaveTextContent("genau die 20 Geräte");
+    expect(within(dialog).getByTestId("export-leave-out-names")).toBeChecked();
+    await userEvent.click(within(dialog).getByTestId("export-save"));
+
+    await within(dialog).findByTestId("export-outcome");
+    expect(world.exports).toHaveLength(1);
+    expect(world.exports[0]).toMatchObject({
+      report: "compliance",
+      format: "xlsx",
+      includeUserNames: false,
+    });
+    expect(world.exports[0].query.organisations).toEqual(["org-sued"]);
+    expect(world.exports[0].path).toMatch(/^koffer-compliance-\d{4}-\d{2}-\d{2}\.xlsx$/);
+  });
+
+  it("keeps the user names and writes CSV when asked", async () => {
+    const world = fakeCompliance();
+    await openCompliance(world);
+
+    await userEvent.click(screen.getByTestId("compliance-export"));
+    const dialog = await screen.findByTestId("export-dialog");
+    await userEvent.click(within(dialog).getByTestId("export-csv"));
+    await userEvent.click(within(dialog).getByTestId("export-leave-out-names"));
+    await userEvent.click(within(dialog).getByTestId("export-save"));
+
+    await within(dialog).findByTestId("export-outcome");
+    expect(world.exports[0]).toMatchObject({ format: "csv", includeUserNames: true });
+    expect(world.exports[0].path).toMatch(/\.csv$/);
+  });
+});
+
+describe("the licences view", () => {
+  it("shows device licences and a bar per app, full where none are left", async () => {
+    await openApp();
+    withCompliance(fakeCompliance(), fakeActions());
+    await rowsShown();
+
+    await userEvent.click(screen.getByTestId("tab-licences"));
+
+    const orgs = await screen.findAllByTestId("licence-org");
+    expect(orgs).toHaveLength(2);
+    const sued = orgs.find((org) => org.dataset.org === "org-sued")!;
+    expect(sued).toHaveTextContent("Gerätelizenzen: 480 von 500 genutzt");
+    const keynote = within(sued)
+      .getAllByTestId("vpp-row")
+      .find((row) => row.dataset.bundle === KEYNOTE.bundleId)!;
+    const bar = within(keynote).getByTestId("licence-bar");
+    expect(bar).toHaveAttribute("data-percent", "100");
+    expect(bar).toHaveAttribute("data-level", "empty");
+    expect(bar).toHaveAccessibleName("Keynote: 300 von 300 zugewiesen, 0 frei");
+    const pages = within(sued)
+      .getAllByTestId("vpp-row")
+      .find((row) => row.dataset.bundle === "com.apple.Pages")!;
+    expect(within(pages).getByTestId("licence-bar")).toHaveAttribute("data-percent", "25");
+    expect(within(sued).getByTestId("dep-row")).toHaveTextContent("Schul-iPads");
+  });
+});
