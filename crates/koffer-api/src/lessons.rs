@@ -287,6 +287,10 @@ pub struct SimLessonDevice {
     /// The desired restrictions' revision.
     pub revision: u64,
     pub state: LessonDeviceState,
+    /// How often the device received a state: once per check-in that caught it up, however
+    /// many commands it missed.
+    #[serde(default)]
+    pub deliveries: u64,
 }
 
 #[cfg(test)]

@@ -186,18 +186,22 @@ fn no_rights_on_device() -> ApiError {
     ApiError::forbidden("the access token has no rights on this device")
 }
 
-/// Teachers may lock their class's iPads; everything else needs an admin.
+/// Teachers control devices only in lessons (docs/api.md, "Lessons"); device actions need an
+/// admin.
 fn may_send(account: &Account, kind: ActionType) -> Result<(), ApiError> {
-    if account.role != Role::Teacher || kind == ActionType::DeviceLock {
+    if account.role != Role::Teacher {
         return Ok(());
     }
-    Err(ApiError::forbidden(format!(
-        "a teacher may only lock devices (DEVICE_LOCK); {} needs a school or district admin",
+    let message = format!(
+        "teachers control devices only in lessons: start a lesson on the class to lock its \
+         screens; {} needs a school or district admin",
         kind.as_str()
-    )))
+    );
+    let code = koffer_api::lesson_error::TEACHER_NO_DEVICE_ACTIONS;
+    Err(ApiError::coded(StatusCode::FORBIDDEN, code, message))
 }
 
-fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
+pub fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
     let name = paths::IDEMPOTENCY_HEADER;
     let value = headers
         .get(name)

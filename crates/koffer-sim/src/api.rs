@@ -23,6 +23,7 @@ use crate::district::{Account, District, OrgIdx, Organisation};
 use crate::error::{json_response, ApiError};
 use crate::fields::{AppField, DeviceField, FieldSet};
 use crate::inventory::{Device, Inventory};
+use crate::lesson_api;
 use crate::query::{self, AppRow, DeviceSortKey, Predicate};
 use crate::render::{self, AppJson, DeviceJson, PageJson};
 use crate::state::Sim;
@@ -109,12 +110,18 @@ async fn device_groups(
     org_list(&sim, &headers, params, |org| &org.groups)
 }
 
+/// A teacher's token lists only the classes the teacher teaches.
 async fn classes(
     State(sim): State<Arc<Sim>>,
     headers: HeaderMap,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Answer {
-    org_list(&sim, &headers, params, |org| &org.classes)
+    let params = accept_query(params)?;
+    let world = sim.current();
+    let district = &world.district;
+    let org = tenant(district, &headers, params.tenant.as_deref())?;
+    let account = signed_in(district, &headers)?;
+    list(&lesson_api::visible_classes(district, account, org), &params)
 }
 
 async fn policies(
@@ -179,14 +186,15 @@ async fn device_query(
     let predicate = compile::<DeviceField>(request.filter.as_ref())?;
     let sort = query::device_sort(request.sort_order.as_ref()).map_err(ApiError::bad_request)?;
     let fields = FieldSet::of_devices(request.fields.as_deref()).map_err(ApiError::bad_request)?;
+    let scope = lesson_api::teacher_scope(district, signed_in(district, &headers)?, org);
 
-    let (devices, total) = select_devices(
-        &district.inventory,
-        org,
-        predicate.as_ref(),
-        &sort,
-        &request,
-    );
+    let inventory = &district.inventory;
+    let (devices, total) = match &scope {
+        Some(scope) => {
+            lesson_api::select_scoped(inventory, org, scope, predicate.as_ref(), &sort, &request)
+        }
+        None => select_devices(inventory, org, predicate.as_ref(), &sort, &request),
+    };
 
     let results = devices
         .into_iter()
@@ -275,6 +283,7 @@ async fn device_installed_apps(
             "the access token has no rights on this device",
         ));
     }
+    lesson_api::teacher_may_see(district, account, device)?;
     let request = decode_query(body, APP_LIMIT)?;
     let predicate = compile::<AppField>(request.filter.as_ref())?;
     let fields = FieldSet::of_apps(request.fields.as_deref()).map_err(ApiError::bad_request)?;
@@ -359,8 +368,13 @@ async fn installed_apps_query(
     let named = named_devices(request.filter.as_ref())?;
     let predicate = compile::<AppField>(request.filter.as_ref())?;
     let fields = FieldSet::of_apps(request.fields.as_deref()).map_err(ApiError::bad_request)?;
+    let scope = lesson_api::teacher_scope(district, signed_in(district, &headers)?, org);
 
-    let devices: BTreeSet<Uuid> = named.iter().filter_map(|text| Uuid::parse(text)).collect();
+    let devices: BTreeSet<Uuid> = named
+        .iter()
+        .filter_map(|text| Uuid::parse(text))
+        .filter(|uuid| scope.as_ref().is_none_or(|scope| scope.contains(uuid)))
+        .collect();
     let rows = devices
         .into_iter()
         .filter_map(|uuid| district.inventory.get_in(org, uuid))

@@ -23,6 +23,8 @@ pub enum Purpose {
     Accuracy,
     ReenrolmentDelay,
     ReenrolmentIdentity,
+    LessonPush,
+    ClassApps,
 }
 
 /// A 64-bit hash of the seed, the purpose and the parts (SplitMix64 steps).

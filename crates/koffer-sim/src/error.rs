@@ -24,6 +24,11 @@ impl ApiError {
         }
     }
 
+    /// An answer with its own error code, e.g. the lesson endpoints' `LESSON_DURATION`.
+    pub fn coded(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(status, code, message)
+    }
+
     pub fn bad_request(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
     }

@@ -32,6 +32,8 @@ mod error;
 mod faults;
 mod fields;
 mod inventory;
+mod lesson_api;
+mod lessons;
 mod names;
 mod query;
 mod render;
@@ -138,6 +140,8 @@ pub struct SeededUser {
     pub token: String,
     /// Names of the organisations the token has rights on.
     pub organisations: Vec<String>,
+    /// Uuids of the classes a teacher teaches (empty for admins, who may teach every class).
+    pub classes: Vec<String>,
 }
 
 /// A running emulator. Dropping it stops the server.
@@ -245,6 +249,10 @@ fn seeded_users(district: &District) -> Vec<SeededUser> {
                 .iter()
                 .map(|&org| district.organisations[org].wire.name.clone())
                 .collect(),
+            classes: match account.role {
+                Role::Teacher => lesson_api::classes_taught(district, account.home, &account.login),
+                _ => Vec::new(),
+            },
         })
         .collect()
 }
@@ -255,8 +263,10 @@ fn router(sim: Arc<Sim>) -> Router {
     let faulted = axum::middleware::from_fn_with_state(sim.clone(), faults::inject);
     api::routes()
         .merge(action_api::routes())
+        .merge(lesson_api::routes())
         .layer(faulted)
         .merge(control::routes())
+        .merge(lesson_api::sim_routes())
         .fallback(unknown_path)
         .method_not_allowed_fallback(wrong_method)
         .with_state(sim)

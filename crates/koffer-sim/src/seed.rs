@@ -43,6 +43,7 @@ pub fn seed(plan: &Plan, start: DateTime<Utc>) -> District {
     for ((org, kind), devices) in district.schools().into_iter().zip(kinds).zip(counts) {
         seeder.school(&mut district, SchoolPlan { org, kind, devices }, &templates);
     }
+    crate::lesson_api::seed_class_apps(&mut district, plan.seed);
     district
 }
 

@@ -19,6 +19,7 @@ use crate::district::District;
 use crate::draw::{self, Purpose};
 use crate::enrolment;
 use crate::inventory::{Device, Enrollment};
+use crate::lessons::Lessons;
 use crate::uuid::Uuid;
 
 /// Share (per cent) of fetched commands an idle device still answers `NOT_NOW` (locked, in use).
@@ -30,6 +31,7 @@ pub struct World {
     pub churn: Churn,
     pub actions: ActionLog,
     pub check_ins: CheckIns,
+    pub lessons: Lessons,
     seed: u64,
     minutes_applied: i64,
 }
@@ -43,6 +45,7 @@ impl World {
             churn,
             actions,
             check_ins,
+            lessons: Lessons::new(seed),
             seed,
             minutes_applied: 0,
         }
@@ -50,16 +53,25 @@ impl World {
 
     pub fn is_behind(&self, clock: &SimClock) -> bool {
         self.minutes_applied < clock.minutes_elapsed()
+            || self.lessons.next_event().is_some_and(|at| at <= clock.now())
     }
 
-    /// Applies every whole minute the clock has passed since the last call.
+    /// Applies every whole minute the clock has passed since the last call, and the lessons'
+    /// ends and pushed check-ins up to now (they fall between minutes).
     pub fn catch_up(&mut self, clock: &SimClock) {
         let target = clock.minutes_elapsed();
         while self.minutes_applied < target {
-            let minute = self.next_minute(target);
+            let mut minute = self.next_minute(target);
+            if let Some(event) = self.lessons.next_event() {
+                let after = crate::lessons::minute_of(clock, event) + 1;
+                minute = minute.min(after.max(self.minutes_applied + 1));
+            }
+            let at = clock.end_of_minute(minute);
+            self.run_lessons(clock, at - chrono::Duration::seconds(1));
             self.minutes_applied = minute;
-            self.run_minute(minute, clock.end_of_minute(minute));
+            self.run_minute(minute, at);
         }
+        self.run_lessons(clock, clock.now());
     }
 
     /// The next minute in which something can happen, at most `target`.
@@ -82,7 +94,7 @@ impl World {
             self.follow_churn(report, minute, at);
         }
         for device in self.check_ins.take_due(minute) {
-            if self.check_ins.is_online(device) && self.actions.has_pending(device) {
+            if self.check_ins.is_online(device) && self.has_something_for(device) {
                 self.check_in(device, minute, at);
             }
         }
@@ -98,7 +110,7 @@ impl World {
         }
         for device in report.checked_in {
             self.check_ins.came_back(device);
-            if self.actions.has_pending(device) {
+            if self.has_something_for(device) {
                 self.check_in(device, minute, at);
             }
         }
@@ -115,7 +127,7 @@ impl World {
     /// Takes a device online or offline; an online one with actions is expected again.
     pub fn set_online(&mut self, device: Uuid, online: bool, minute: i64) {
         self.check_ins.set_online(device, online);
-        if online && self.actions.has_pending(device) {
+        if online && self.has_something_for(device) {
             self.check_ins.expect(device, minute);
         }
     }
@@ -140,12 +152,18 @@ impl World {
             }
         }
 
+        self.deliver_lessons(device, position, at);
         let checked = self.district.inventory.at_mut(position);
         checked.compliance = enrolment::assess(checked, at);
-        if self.actions.has_pending(device) {
+        if self.has_something_for(device) {
             self.check_ins.expect(device, minute);
         }
         fetched
+    }
+
+    /// Waiting actions or a lesson state the device has not received.
+    fn has_something_for(&self, device: Uuid) -> bool {
+        self.actions.has_pending(device) || self.lessons.is_waiting(device)
     }
 
     /// The device fetches one action and carries it out; `None` when it answered `NOT_NOW`.
@@ -206,6 +224,7 @@ impl World {
         self.actions
             .fail_pending(device, at, code, DEVICE_REMOVED_MESSAGE);
         self.check_ins.forget(device);
+        self.lessons.forget(device);
     }
 
     fn reenrol(&mut self, erased: Device, at: DateTime<Utc>) {

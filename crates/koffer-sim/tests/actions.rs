@@ -919,7 +919,7 @@ async fn remove_app_removes_a_managed_app_and_returns_its_licence() {
 }
 
 #[tokio::test]
-async fn a_teacher_may_lock_a_device_of_the_school_but_not_erase_it() {
+async fn a_teacher_may_neither_lock_nor_erase_a_device_outside_a_lesson() {
     let running = start(frozen(1)).await;
     let teacher = running.user(Role::Teacher).unwrap().clone();
     let school = org_named(&running, &teacher.organisations[0]).await;
@@ -930,14 +930,21 @@ async fn a_teacher_may_lock_a_device_of_the_school_but_not_erase_it() {
     let locked = create(&running, &teacher.token, &device.uuid, "lock", lock).await;
     let erased = create(&running, &teacher.token, &device.uuid, "erase", erase).await;
 
-    assert_eq!(locked.status(), 201, "teachers lock their class's iPads");
-    let locked: Action = locked.json().await.unwrap();
-    assert_eq!(locked.created_by, teacher.login, "createdBy is the teacher");
+    assert_eq!(
+        locked.status(),
+        403,
+        "teachers lock their class's screens in a lesson, not with a device action"
+    );
+    let message = json(locked).await["message"].as_str().unwrap().to_owned();
+    assert!(
+        message.contains("lesson"),
+        "the message points the teacher to lessons: {message}"
+    );
     assert_eq!(erased.status(), 403, "a teacher must not wipe a device");
     let message = json(erased).await["message"].as_str().unwrap().to_owned();
     assert!(
-        message.contains("DEVICE_LOCK"),
-        "the message says what a teacher may: {message}"
+        message.contains("ERASE_DEVICE") && message.contains("admin"),
+        "the message says who may: {message}"
     );
 }
 
