@@ -98,8 +98,20 @@ function indexOf(uuid: string): number {
   return Number(uuid.replace("uuid-", ""));
 }
 
+/** The devices asked for: those chosen, or those the query matches that the app concerns. */
+function asked(world: FakeCompliance, request: Remediation): string[] {
+  if (request.query === null) return request.deviceUuids;
+  const query = { query: request.query, onlyNonCompliant: true };
+  const concerned = (row: ComplianceRow) =>
+    (request.kind === "install" ? row.missing : row.forbidden).some(
+      (app) => app.bundleId === request.bundleId,
+    );
+  return world.rows.filter((row) => matches(row, query) && concerned(row)).map((r) => r.deviceUuid);
+}
+
 /** Supervised devices get the app while licences last; the others are told why not. */
 function preview(world: FakeCompliance, request: Remediation): RemediationPreview {
+  const deviceUuids = asked(world, request);
   const app = world.catalogue.has(request.bundleId)
     ? ([KEYNOTE, TIKTOK].find((a) => a.bundleId === request.bundleId) ?? null)
     : null;
@@ -107,7 +119,7 @@ function preview(world: FakeCompliance, request: Remediation): RemediationPrevie
     ORGS.map((org) => [org.uuid, world.licencesLeft[org.uuid]?.[request.bundleId] ?? 0]),
   );
   const used: Record<string, number> = {};
-  const requested = request.deviceUuids.map((uuid) => {
+  const requested = deviceUuids.map((uuid) => {
     const row = device(indexOf(uuid));
     const org = ORGS[indexOf(uuid) % 2];
     const checks: Check[] = [];
@@ -136,18 +148,25 @@ function preview(world: FakeCompliance, request: Remediation): RemediationPrevie
     };
   });
   const org = ORGS.map((o) => {
-    const mine = request.deviceUuids.filter((uuid) => ORGS[indexOf(uuid) % 2].uuid === o.uuid);
+    const mine = deviceUuids.filter((uuid) => ORGS[indexOf(uuid) % 2].uuid === o.uuid);
     const willGet = used[o.uuid] ?? 0;
     return {
       orgUuid: o.uuid,
       orgName: o.name,
-      licencesLeft: left[o.uuid],
+      inCatalogue: app !== null,
+      licencesLeft: request.kind === "install" ? left[o.uuid] : null,
       devices: mine.length,
       willGet,
       willNot: mine.length - willGet,
     };
   }).filter((o) => o.devices > 0);
-  return { app, org, requested };
+  const refusal =
+    app === null
+      ? { key: "app_not_in_catalogue", message: "The app is not in the catalogue." }
+      : requested.every((r) => !r.preflight.canSend)
+        ? { key: "no_licences_left", message: "No licence is left." }
+        : null;
+  return { app, kind: request.kind, orgs: org, requested, refusal };
 }
 
 function remediate(world: FakeCompliance, actions: FakeActions, request: Remediation) {
@@ -185,11 +204,25 @@ function licences(world: FakeCompliance): LicenceReport {
         deviceLicencesUsed: 480,
         deviceLicencesAssigned: 500,
         apps: [
-          { ...KEYNOTE, total: 300, assigned: 300 - left, left },
-          { bundleId: "com.apple.Pages", name: "Pages", total: 200, assigned: 50, left: 150 },
+          { ...KEYNOTE, total: 300, assigned: 300 - left, left, pending: 0 },
+          {
+            bundleId: "com.apple.Pages",
+            name: "Pages",
+            total: 200,
+            assigned: 50,
+            left: 150,
+            pending: 3,
+          },
         ],
         depProfiles: [
-          { uuid: `dep-${org.uuid}`, name: "Schul-iPads", supervised: true, devices: 412 },
+          {
+            uuid: `dep-${org.uuid}`,
+            name: "Schul-iPads",
+            supervised: true,
+            allowPairing: false,
+            skipSetupItems: ["Siri"],
+            devices: 412,
+          },
         ],
       };
     }),
@@ -231,7 +264,14 @@ export function withCompliance(
     licences: () => licences(world),
     export_report: (request) => {
       world.exports.push(request);
-      return { path: `/home/koordination/Downloads/${request.path}`, rows: 40 };
+      const content = request.format === "csv" ? "Gerät;Seriennummer\r\n" : "PK-xlsx";
+      return {
+        path: null,
+        rows: 40,
+        fileName: `koffer-compliance-2026-12-01.${request.format}`,
+        mediaType: request.format === "csv" ? "text/csv" : "application/vnd.ms-excel",
+        contentBase64: btoa(content),
+      };
     },
     ...overrides,
   };

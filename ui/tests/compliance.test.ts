@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { openApp, rowsShown } from "./app-harness";
 import {
@@ -139,6 +139,7 @@ describe("installing a missing app", () => {
     expect(requests(call, "request_remediation" as never)).toEqual([
       {
         deviceUuids: [5, 10, 15, 25, 30].map((i) => device(i).uuid),
+        query: null,
         bundleId: KEYNOTE.bundleId,
         kind: "install",
       },
@@ -190,11 +191,30 @@ describe("installing a missing app", () => {
 
     await within(dialog).findByTestId("remedy-progress");
     expect(requests(call, "request_remediation" as never)).toEqual([
-      { deviceUuids: [device(10).uuid], bundleId: KEYNOTE.bundleId, kind: "install" },
+      { deviceUuids: [device(10).uuid], query: null, bundleId: KEYNOTE.bundleId, kind: "install" },
     ]);
     await userEvent.keyboard("{Escape}");
     expect(screen.queryByTestId("remediation-dialog")).toBeNull();
     expect(screen.getByTestId("device-detail"), "Escape closes the dialog only").toBeVisible();
+  });
+
+  it("installs on every non-compliant device of a case, as the shell finds them", async () => {
+    const { call } = await openCompliance();
+    await userEvent.selectOptions(screen.getByTestId("filter-group"), "g-1");
+
+    await userEvent.click(await screen.findByTestId("remedy-group"));
+
+    const dialog = await screen.findByTestId("remediation-dialog");
+    await within(dialog).findByTestId("remedy-orgs");
+    const [preview] = requests(call, "remediation_preview" as never) as unknown as {
+      deviceUuids: string[];
+      query: { group: string } | null;
+    }[];
+    expect(preview.deviceUuids, "the shell finds the devices").toEqual([]);
+    expect(preview.query?.group).toBe("g-1");
+    expect(within(dialog).getByRole("heading", { level: 2 })).toHaveTextContent(
+      "Keynote auf 8 Geräten installieren",
+    );
   });
 
   it("removes a forbidden app", async () => {
@@ -208,12 +228,25 @@ describe("installing a missing app", () => {
 
     await within(dialog).findByTestId("remedy-progress");
     expect(requests(call, "request_remediation" as never)).toEqual([
-      { deviceUuids: [device(7).uuid], bundleId: TIKTOK.bundleId, kind: "remove" },
+      { deviceUuids: [device(7).uuid], query: null, bundleId: TIKTOK.bundleId, kind: "remove" },
     ]);
   });
 });
 
 describe("exporting the compliance report", () => {
+  const blobs: Blob[] = [];
+
+  beforeEach(() => {
+    blobs.length = 0;
+    URL.createObjectURL = vi.fn((blob: Blob) => (blobs.push(blob), `blob:koffer/${blobs.length}`));
+    URL.revokeObjectURL = vi.fn();
+  });
+
+  afterEach(() => {
+    Reflect.deleteProperty(URL, "createObjectURL");
+    Reflect.deleteProperty(URL, "revokeObjectURL");
+  });
+
   it("exports exactly what is filtered, as xlsx without user names by default", async () => {
     const world = fakeCompliance();
     await openCompliance(world);
@@ -226,15 +259,19 @@ describe("exporting the compliance report", () => {
     expect(within(dialog).getByTestId("export-leave-out-names")).toBeChecked();
     await userEvent.click(within(dialog).getByTestId("export-save"));
 
-    await within(dialog).findByTestId("export-outcome");
+    const link = await within(dialog).findByTestId("export-download");
     expect(world.exports).toHaveLength(1);
     expect(world.exports[0]).toMatchObject({
       report: "compliance",
       format: "xlsx",
+      onlyNonCompliant: false,
       includeUserNames: false,
+      path: null,
     });
     expect(world.exports[0].query.organisations).toEqual(["org-sued"]);
-    expect(world.exports[0].path).toMatch(/^koffer-compliance-\d{4}-\d{2}-\d{2}\.xlsx$/);
+    expect(link).toHaveAttribute("download", "koffer-compliance-2026-12-01.xlsx");
+    expect(link.getAttribute("href")).toMatch(/^blob:koffer\//);
+    expect(await blobs.at(-1)!.text()).toBe("PK-xlsx");
   });
 
   it("keeps the user names and writes CSV when asked", async () => {
@@ -247,9 +284,9 @@ describe("exporting the compliance report", () => {
     await userEvent.click(within(dialog).getByTestId("export-leave-out-names"));
     await userEvent.click(within(dialog).getByTestId("export-save"));
 
-    await within(dialog).findByTestId("export-outcome");
+    await within(dialog).findByTestId("export-download");
     expect(world.exports[0]).toMatchObject({ format: "csv", includeUserNames: true });
-    expect(world.exports[0].path).toMatch(/\.csv$/);
+    expect(blobs.at(-1)!.type).toBe("text/csv");
   });
 });
 
@@ -276,6 +313,7 @@ describe("the licences view", () => {
       .getAllByTestId("vpp-row")
       .find((row) => row.dataset.bundle === "com.apple.Pages")!;
     expect(within(pages).getByTestId("licence-bar")).toHaveAttribute("data-percent", "25");
+    expect(within(pages).getByTestId("vpp-pending")).toHaveTextContent("3 eingereiht");
     expect(within(sued).getByTestId("dep-row")).toHaveTextContent("Schul-iPads");
   });
 });

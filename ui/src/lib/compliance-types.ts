@@ -54,21 +54,34 @@ export type DeviceCompliance = { row: ComplianceRow; policies: Array<PolicyAppli
 
 export type RemediationKind = "install" | "remove";
 
-export type Remediation = { deviceUuids: Array<string>; bundleId: string; kind: RemediationKind };
+export type Remediation = {
+  deviceUuids: Array<string>;
+  /** Every device these filters match that the remediation concerns; `deviceUuids` then unused. */
+  query: DeviceQuery | null;
+  bundleId: string;
+  kind: RemediationKind;
+};
 
 export type OrgRemediation = {
   orgUuid: string;
   orgName: string;
-  licencesLeft: number;
+  inCatalogue: boolean;
+  /** `null` for a removal. */
+  licencesLeft: number | null;
   devices: number;
   willGet: number;
   willNot: number;
 };
 
+/** Why nothing at all can be queued: "no_licences_left", "app_not_in_catalogue", "nothing_to_do". */
+export type Refusal = { key: string; message: string };
+
 export type RemediationPreview = {
   app: AppRef | null;
-  org: Array<OrgRemediation>;
+  kind: RemediationKind;
+  orgs: Array<OrgRemediation>;
   requested: Array<Requested>;
+  refusal: Refusal | null;
 };
 
 export type AppLicences = {
@@ -77,17 +90,26 @@ export type AppLicences = {
   total: number;
   assigned: number;
   left: number;
+  /** Installs Koffer queued that the synced counts do not include yet. */
+  pending: number;
 };
 
-export type DepProfileRow = { uuid: string; name: string; supervised: boolean; devices: number };
+export type DepProfileView = {
+  uuid: string;
+  name: string;
+  supervised: boolean;
+  allowPairing: boolean;
+  skipSetupItems: Array<string>;
+  devices: number;
+};
 
 export type OrgLicences = {
   orgUuid: string;
   orgName: string;
-  deviceLicencesUsed: number;
-  deviceLicencesAssigned: number;
+  deviceLicencesUsed: number | null;
+  deviceLicencesAssigned: number | null;
   apps: Array<AppLicences>;
-  depProfiles: Array<DepProfileRow>;
+  depProfiles: Array<DepProfileView>;
 };
 
 export type LicenceReport = { orgs: Array<OrgLicences> };
@@ -98,11 +120,19 @@ export type ExportRequest = {
   report: "compliance" | "district";
   format: ExportFormat;
   query: DeviceQuery;
+  onlyNonCompliant: boolean;
   includeUserNames: boolean;
-  path: string;
+  /** The file to write; `null`: the content comes back for a download link. */
+  path: string | null;
 };
 
-export type ExportOutcome = { path: string; rows: number };
+export type ExportOutcome = {
+  path: string | null;
+  rows: number;
+  fileName: string;
+  mediaType: string;
+  contentBase64: string | null;
+};
 
 export type ComplianceCommands = {
   compliance: { request: ComplianceQuery; response: ComplianceReport };

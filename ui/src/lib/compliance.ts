@@ -10,6 +10,7 @@ import type {
   RemediationKind,
   RemediationPreview,
 } from "./compliance-types";
+import { formatCount } from "./format";
 import { t } from "./i18n/i18n.svelte";
 import type { SelectedDevice } from "./selection.svelte";
 
@@ -73,7 +74,7 @@ export function targetsFor(
 /** The preview's sums over all organisations. */
 export function previewTotals(preview: RemediationPreview) {
   const sum = (pick: (org: OrgRemediation) => number) =>
-    preview.org.reduce((total, org) => total + pick(org), 0);
+    preview.orgs.reduce((total, org) => total + pick(org), 0);
   return {
     devices: sum((o) => o.devices),
     willGet: sum((o) => o.willGet),
@@ -83,7 +84,32 @@ export function previewTotals(preview: RemediationPreview) {
 
 /** Organisations where some devices go without the app because no licence is left for them. */
 export function shortOfLicences(preview: RemediationPreview): OrgRemediation[] {
-  return preview.org.filter((org) => org.willNot > 0 && org.licencesLeft <= org.willGet);
+  return preview.orgs.filter(
+    (org) =>
+      org.inCatalogue &&
+      org.licencesLeft !== null &&
+      org.willNot > 0 &&
+      org.licencesLeft <= org.willGet,
+  );
+}
+
+/** A refusal of the whole request in the window's words. */
+export function refusalText(preview: RemediationPreview, appName: string, bundleId: string) {
+  const refusal = preview.refusal;
+  if (refusal === null) return null;
+  switch (refusal.key) {
+    case "no_licences_left":
+      return t("remediation.refusedNoLicences", {
+        app: appName,
+        count: formatCount(previewTotals(preview).willNot),
+      });
+    case "app_not_in_catalogue":
+      return t("remediation.notInCatalogue", { app: bundleId });
+    case "nothing_to_do":
+      return t("remediation.nothing");
+    default:
+      return refusal.message;
+  }
 }
 
 /** How a licence pool is used, for its bar: the share assigned, and how tight it is. */
