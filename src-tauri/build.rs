@@ -21,6 +21,13 @@ fn main() {
         "device_location",
         "audit_log",
         "erase_follow_ups",
+        "classes",
+        "class_view",
+        "start_lesson",
+        "lesson_command",
+        "extend_lesson",
+        "end_lesson",
+        "set_absent",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("the Tauri build step succeeds");

@@ -150,6 +150,62 @@ async fn erase_follow_ups(
     app.erase_follow_ups(request)
 }
 
+#[tauri::command]
+async fn classes(
+    app: Koffer<'_>,
+    request: Empty,
+) -> Answer<Vec<koffer_app::commands::ClassSummary>> {
+    app.classes(request)
+}
+
+#[tauri::command]
+async fn class_view(
+    app: Koffer<'_>,
+    request: koffer_app::commands::ClassRef,
+) -> Answer<koffer_app::commands::ClassView> {
+    app.class_view(request)
+}
+
+#[tauri::command]
+async fn start_lesson(
+    app: Koffer<'_>,
+    request: koffer_app::commands::StartLesson,
+) -> Answer<koffer_app::commands::ClassView> {
+    app.start_lesson(request).await
+}
+
+#[tauri::command]
+async fn lesson_command(
+    app: Koffer<'_>,
+    request: koffer_app::commands::LessonCommandRequest,
+) -> Answer<koffer_app::commands::LessonCommandOutcome> {
+    app.lesson_command(request).await
+}
+
+#[tauri::command]
+async fn extend_lesson(
+    app: Koffer<'_>,
+    request: koffer_app::commands::ClassRef,
+) -> Answer<koffer_app::commands::ClassView> {
+    app.extend_lesson(request).await
+}
+
+#[tauri::command]
+async fn end_lesson(
+    app: Koffer<'_>,
+    request: koffer_app::commands::ClassRef,
+) -> Answer<koffer_app::commands::ClassView> {
+    app.end_lesson(request).await
+}
+
+#[tauri::command]
+async fn set_absent(
+    app: Koffer<'_>,
+    request: koffer_app::commands::AbsentRequest,
+) -> Answer<koffer_app::commands::ClassView> {
+    app.set_absent(request)
+}
+
 /// Sends the core's sync progress to the window as events.
 struct WindowEvents(AppHandle);
 
@@ -163,6 +219,15 @@ impl EventSink for WindowEvents {
     fn ledger_changed(&self, entries: &[LedgerEntry]) {
         if let Err(error) = self.0.emit(LEDGER_EVENT, entries) {
             log::warn!("could not send a ledger event to the window: {error}");
+        }
+    }
+
+    fn lesson_changed(&self, class_uuid: &str) {
+        let event = koffer_app::commands::LessonChanged {
+            class_uuid: class_uuid.to_owned(),
+        };
+        if let Err(error) = self.0.emit(koffer_app::commands::LESSON_EVENT, event) {
+            log::warn!("could not send a lesson event to the window: {error}");
         }
     }
 }
@@ -204,6 +269,7 @@ pub fn run() {
             let app = Arc::new(App::open(&root, Demo::from_env(), events));
             tauri::async_runtime::spawn(app.clone().sync_on_interval());
             tauri::async_runtime::spawn(app.clone().follow_actions());
+            tauri::async_runtime::spawn(app.clone().follow_lessons());
             tauri_app.manage(app);
             Ok(())
         })
@@ -228,6 +294,13 @@ pub fn run() {
             device_location,
             audit_log,
             erase_follow_ups,
+            classes,
+            class_view,
+            start_lesson,
+            lesson_command,
+            extend_lesson,
+            end_lesson,
+            set_absent,
         ])
         .run(tauri::generate_context!())
         .expect("the window opens");

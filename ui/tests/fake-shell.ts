@@ -23,6 +23,13 @@ import type { Freshness } from "../src/lib/bindings/Freshness";
 import type { Overview } from "../src/lib/bindings/Overview";
 import type { ProfileInfo } from "../src/lib/bindings/ProfileInfo";
 import type { SyncEvent } from "../src/lib/bindings/SyncEvent";
+import type { ClassSummary } from "../src/lib/bindings/ClassSummary";
+import type { ClassView } from "../src/lib/bindings/ClassView";
+import type { LessonCommandOutcome } from "../src/lib/bindings/LessonCommandOutcome";
+import type { LessonCommandRequest } from "../src/lib/bindings/LessonCommandRequest";
+import type { Skipped } from "../src/lib/bindings/Skipped";
+import type { StartLesson } from "../src/lib/bindings/StartLesson";
+import type { Tile } from "../src/lib/bindings/Tile";
 import { defaultSettings } from "../src/lib/session.svelte";
 
 export const DEVICES = 50_000;
@@ -438,6 +445,100 @@ function retryAction(id: number, world: FakeActions): Requested {
   return requestAction(request, world).requested[0];
 }
 
+/** The teacher console's side of the fake shell: one class of four iPads and its lesson. */
+export interface FakeLessons {
+  view: ClassView;
+  /** false: lesson requests wait in the outbox. */
+  serverReachable: boolean;
+}
+
+export function fakeLessons(changes: Partial<FakeLessons> = {}): FakeLessons {
+  const summary: ClassSummary = {
+    uuid: "class-5a",
+    orgUuid: ORGS[0].uuid,
+    orgName: ORGS[0].name,
+    name: "5a",
+    students: 4,
+    devices: 4,
+    teachers: ["Tina Becker"],
+    lesson: null,
+  };
+  const tiles: Tile[] = [0, 1, 2, 3].map((index) => ({
+    deviceUuid: device(index).uuid,
+    deviceName: device(index).name,
+    studentLogin: `schueler${index}`,
+    studentName: `Schüler ${index}`,
+    supervised: device(index).supervised,
+    online: index !== 3,
+    lastContact: NOW - 60_000,
+    battery: 80,
+    absent: false,
+    locked: false,
+    appLock: null,
+    appLockName: null,
+    allowedApps: null,
+    webPage: null,
+    ack: "none",
+    errorMessage: null,
+    pendingCommands: 0,
+  }));
+  const apps = [{ bundleId: "com.apple.Pages", name: "Pages" }];
+  const view = { class: summary, apps, tiles, lesson: null, canTeach: true, whyNot: null };
+  return { view, serverReachable: true, ...changes };
+}
+
+function startLesson(request: StartLesson, world: FakeLessons): ClassView {
+  const queued = !world.serverReachable;
+  world.view.lesson = {
+    id: 1,
+    serverUuid: queued ? null : "lesson-1",
+    state: queued ? "queued" : "running",
+    startedAt: NOW,
+    endsAt: NOW + request.durationMinutes * 60_000,
+    endReason: null,
+    refusal: null,
+    acknowledged: 0,
+    total: world.view.tiles.filter((t) => !t.absent).length,
+    queuedRequests: queued ? 1 : 0,
+    notice: queued ? "The lesson ends on the server at its end time once accepted." : null,
+  };
+  const { state, endsAt } = world.view.lesson;
+  world.view.class.lesson = { id: 1, state, endsAt };
+  return world.view;
+}
+
+function lessonCommand(request: LessonCommandRequest, world: FakeLessons): LessonCommandOutcome {
+  const skipped: Skipped[] = [];
+  for (const tile of world.view.tiles) {
+    if (request.deviceUuids && !request.deviceUuids.includes(tile.deviceUuid)) continue;
+    const command = request.command;
+    if (tile.absent || (command.kind === "appLock" && !tile.supervised)) {
+      const reason = tile.absent ? "The student is marked absent." : "The iPad is not supervised.";
+      skipped.push({ deviceUuid: tile.deviceUuid, deviceName: tile.deviceName, reason });
+      continue;
+    }
+    if (command.kind === "lockScreen") tile.locked = true;
+    if (command.kind === "unlockScreen") tile.locked = false;
+    if (command.kind === "appLock") tile.appLock = command.bundleId;
+    if (command.kind === "releaseAppLock") tile.appLock = null;
+    if (command.kind === "openWebPage") tile.webPage = command.url;
+    if (command.kind === "allowApps") tile.allowedApps = command.bundleIds;
+    if (command.kind === "allowAllApps") tile.allowedApps = null;
+    tile.ack = world.serverReachable ? "pending" : "queued";
+  }
+  return { view: world.view, skipped, queued: !world.serverReachable };
+}
+
+function endLesson(world: FakeLessons): ClassView {
+  if (world.view.lesson) {
+    world.view.lesson = { ...world.view.lesson, state: "ended", endReason: "ENDED_BY_TEACHER" };
+  }
+  for (const tile of world.view.tiles) {
+    Object.assign(tile, { locked: false, appLock: null, allowedApps: null, webPage: null });
+  }
+  return world.view;
+}
+
 type Handlers = {
   [K in CommandName]: (
     request: CommandRequest<K>,
@@ -449,6 +550,7 @@ export function fakeShell(
   overrides: Partial<Handlers> = {},
   state: AppState = appState(),
   actions: FakeActions = fakeActions(),
+  lessons: FakeLessons = fakeLessons(),
 ) {
   const handlers: Handlers = {
     app_state: () => state,
@@ -481,6 +583,22 @@ export function fakeShell(
     }),
     audit_log: () => actions.audit,
     erase_follow_ups: () => actions.eraseFollowUps,
+    classes: () => [lessons.view.class],
+    class_view: () => lessons.view,
+    start_lesson: (request) => startLesson(request, lessons),
+    lesson_command: (request) => lessonCommand(request, lessons),
+    extend_lesson: () => {
+      if (lessons.view.lesson) lessons.view.lesson.endsAt += 10 * 60_000;
+      return lessons.view;
+    },
+    end_lesson: () => endLesson(lessons),
+    set_absent: ({ deviceUuid, studentLogin, absent }) => {
+      const tile = lessons.view.tiles.find(
+        (t) => t.deviceUuid === deviceUuid || t.studentLogin === studentLogin,
+      );
+      if (tile) tile.absent = absent;
+      return lessons.view;
+    },
     ...overrides,
   };
   const listeners: ((event: SyncEvent) => void)[] = [];

@@ -39,6 +39,7 @@ fn export_types_of_errors(cfg: &ts_rs::Config) {
     crate::commands::AuditEntry::export_all(cfg).expect("the audit type exports");
     crate::commands::Requested::export_all(cfg).expect("the request outcome exports");
     crate::commands::EraseFollowUp::export_all(cfg).expect("the erase follow-up exports");
+    crate::commands::LessonChanged::export_all(cfg).expect("the lesson event exports");
 }
 
 /// `commands.ts`: for each command, its request and response type, so the UI's `call` is
@@ -66,6 +67,7 @@ fn commands_ts(cfg: &ts_rs::Config) -> String {
     for (name, value) in [
         ("SYNC_EVENT", crate::commands::SYNC_EVENT),
         ("LEDGER_EVENT", crate::commands::LEDGER_EVENT),
+        ("LESSON_EVENT", crate::commands::LESSON_EVENT),
     ] {
         text.push_str(&format!("export const {name} = \"{value}\";\n"));
     }

@@ -7,6 +7,10 @@
 pub use koffer_api::{ActionParameters, ActionType};
 pub use koffer_core::actions::{EraseFollowUp, EraseState, FlushReport, Requested};
 pub use koffer_core::device_detail::DeviceDetail;
+pub use koffer_core::lessons::{
+    Ack, ClassApp, ClassSummary, ClassView, LessonCommand, LessonCommandOutcome, LessonState,
+    LessonSummary, LessonView, Skipped, Tile,
+};
 pub use koffer_core::overview::{FilterChoices, Overview};
 pub use koffer_core::query::{DevicePage, DeviceQuery};
 pub use koffer_core::store::outbox::{AuditEntry, DeviceLocation, LedgerEntry};
@@ -76,6 +80,20 @@ commands! {
     audit_log(Empty) -> Vec<AuditEntry>;
     /// Each erased device: waiting, back in service, or not back after a time.
     erase_follow_ups(Empty) -> Vec<EraseFollowUp>;
+    /// The classes this profile may teach (a teacher's own; every class for a coordinator).
+    classes(Empty) -> Vec<ClassSummary>;
+    /// A class with one tile per device and its lesson, from the cache.
+    class_view(ClassRef) -> ClassView;
+    /// Queues a lesson on the class and sends it; offline it waits in the outbox.
+    start_lesson(StartLesson) -> ClassView;
+    /// A command of the running lesson for the whole class (minus the absent) or chosen devices.
+    lesson_command(LessonCommandRequest) -> LessonCommandOutcome;
+    /// Ten more minutes.
+    extend_lesson(ClassRef) -> ClassView;
+    /// Ends the lesson now; the server lifts every restriction at once.
+    end_lesson(ClassRef) -> ClassView;
+    /// Marks a student (or a case device) absent or present again.
+    set_absent(AbsentRequest) -> ClassView;
 }
 
 /// The name of the event that carries the ledger entries whose state changed.
@@ -117,6 +135,51 @@ pub struct LocationAnswer {
     pub location: Option<DeviceLocation>,
     /// Hours a location is kept before it is deleted from the cache.
     pub kept_hours: u32,
+}
+
+/// The name of the event that carries a [`LessonChanged`] when the follower sees a lesson
+/// change (acknowledgements, the server ending it).
+pub const LESSON_EVENT: &str = "lesson-changed";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LessonChanged {
+    pub class_uuid: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ClassRef {
+    pub uuid: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct StartLesson {
+    pub class_uuid: String,
+    /// 1 to 600; the UI offers 45.
+    pub duration_minutes: u32,
+    /// The devices to include; `null`: every device of the class whose student is present.
+    pub device_uuids: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LessonCommandRequest {
+    pub class_uuid: String,
+    pub command: LessonCommand,
+    /// Chosen devices; `null`: the whole class minus the absent.
+    pub device_uuids: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AbsentRequest {
+    pub class_uuid: String,
+    /// The student, for a 1:1 class; or the device, for a case.
+    pub student_login: Option<String>,
+    pub device_uuid: Option<String>,
+    pub absent: bool,
 }
 
 /// The name of the event that carries [`SyncEvent`]s.

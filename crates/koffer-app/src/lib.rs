@@ -7,6 +7,7 @@
 pub mod bindings;
 pub mod commands;
 pub mod error;
+mod lessons;
 mod profiles;
 pub mod settings;
 
@@ -44,6 +45,8 @@ pub trait EventSink: Send + Sync {
     fn sync_progress(&self, event: &SyncEvent);
     /// Actions whose state changed (for the ledger view and the notifications).
     fn ledger_changed(&self, entries: &[LedgerEntry]);
+    /// A class's lesson changed (acknowledgements, its end); the UI refetches the class view.
+    fn lesson_changed(&self, _class_uuid: &str) {}
 }
 
 /// How long an erased device may take to enrol again before the window says it has not come

@@ -23,6 +23,8 @@ use crate::error::{Error, Result};
 use crate::secrets::AccessToken;
 use crate::server_url::ServerUrl;
 
+mod lessons;
+
 /// Devices per page of the inventory query; also the batch the sync commits.
 pub const DEVICE_PAGE: u32 = 1000;
 /// Device stubs (uuid and modification date) per page of the cheap listing.

@@ -9,6 +9,7 @@ pub mod client;
 pub mod device_detail;
 pub mod error;
 pub mod export;
+pub mod lessons;
 pub mod overview;
 pub mod policies;
 pub mod profile;

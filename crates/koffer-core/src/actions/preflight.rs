@@ -125,10 +125,16 @@ fn needs_lost_mode(kind: ActionType) -> bool {
 
 fn rights(kind: ActionType, role: Role) -> Option<Check> {
     match role {
-        Role::Teacher if kind != ActionType::DeviceLock => check(
+        // The server answers 403 to a teacher's device action: teachers act on devices only
+        // through a lesson.
+        Role::Teacher => check(
             "rights",
             Verdict::Block,
-            "Teachers may only lock devices; ask the school's IT coordinator for this action.",
+            format!(
+                "Teachers act on devices only during a lesson, from the teacher console; ask the \
+                 school's IT coordinator to {} this device.",
+                kind.as_str().to_lowercase().replace('_', " ")
+            ),
         ),
         _ => None,
     }
@@ -463,7 +469,7 @@ mod tests {
     }
 
     #[test]
-    fn teachers_may_lock_but_not_erase() {
+    fn teachers_act_on_devices_only_through_lessons() {
         let none = ActionParameters::default();
 
         let lock = preflight(
@@ -483,11 +489,15 @@ mod tests {
             NOW,
         );
 
-        assert!(lock.can_send);
+        assert_eq!(blocked_by(&lock), ["rights"], "a lock comes from a lesson");
         assert_eq!(
             blocked_by(&erase),
             ["rights"],
             "inventory-wide actions are not for teachers"
+        );
+        assert!(
+            erase.checks[0].message.contains("lesson"),
+            "says where to go instead"
         );
     }
 

@@ -61,6 +61,7 @@ fn replace_classes(tx: &Transaction<'_>, org: &str, classes: &[SchoolClass]) -> 
                 m.device_uuid
             ])?;
         }
+        crate::store::lessons::insert_class_apps(tx, &c.uuid, &c.apps)?;
     }
     Ok(())
 }
