@@ -146,6 +146,27 @@ impl Client {
             .await
     }
 
+    /// The organisation's device licence counts; `None` where the server has none for it (a
+    /// district, or a server without licences).
+    pub async fn licences(&self, org: &str) -> Result<Option<koffer_api::LicenceCounts>> {
+        let counts = self.get("the device licences", paths::LICENSES, Some(org), vec![]);
+        match counts.await {
+            Ok(counts) => Ok(Some(counts)),
+            Err(Error::NotFound { .. } | Error::Refused { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The organisation's automated-enrolment profiles; none where the server has none for it.
+    pub async fn dep_profiles(&self, org: &str) -> Result<Vec<koffer_api::DepProfile>> {
+        let profiles = self.list_all("the enrolment profiles", paths::DEP_PROFILES, Some(org));
+        match profiles.await {
+            Err(Error::NotFound { .. } | Error::Refused { .. }) => Ok(Vec::new()),
+            other => other,
+        }
+    }
+
+
     /// One page of an organisation's devices, sorted by uuid, with the total count.
     pub async fn device_page(
         &self,

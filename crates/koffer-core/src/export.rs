@@ -106,7 +106,7 @@ fn csv_cells(row: &DeviceRow) -> [String; 13] {
 
 /// Spreadsheet programs run a cell starting with = + - @ as a formula; a device name from the
 /// server must never do that on the coordinator's machine.
-fn guarded(text: &str) -> String {
+pub(crate) fn guarded(text: &str) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {

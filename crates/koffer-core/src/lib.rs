@@ -6,6 +6,7 @@
 
 pub mod actions;
 pub mod client;
+pub mod compliance;
 pub mod device_detail;
 pub mod error;
 pub mod export;

@@ -14,13 +14,18 @@ pub struct OrgCatalog {
     pub classes: Vec<SchoolClass>,
     pub policies: Vec<Policy>,
     pub apps: Vec<CatalogApp>,
+    /// Device licence counts; `None` where the server has none (a district).
+    pub licences: Option<koffer_api::LicenceCounts>,
+    pub dep_profiles: Vec<koffer_api::DepProfile>,
 }
 
 pub fn replace(tx: &Transaction<'_>, org: &str, catalog: &OrgCatalog) -> Result<()> {
     replace_groups(tx, org, &catalog.groups)?;
     replace_classes(tx, org, &catalog.classes)?;
     replace_policies(tx, org, &catalog.policies)?;
-    replace_apps(tx, org, &catalog.apps)
+    replace_apps(tx, org, &catalog.apps)?;
+    crate::store::licences::replace_counts(tx, org, catalog.licences.as_ref())?;
+    crate::store::licences::replace_dep_profiles(tx, org, &catalog.dep_profiles)
 }
 
 fn replace_groups(tx: &Transaction<'_>, org: &str, groups: &[DeviceGroup]) -> Result<()> {

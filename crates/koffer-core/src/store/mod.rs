@@ -10,6 +10,7 @@ pub use migrations::SCHEMA_VERSION;
 
 pub mod catalog;
 pub mod devices;
+pub mod licences;
 pub mod lessons;
 pub mod organisations;
 pub mod outbox;

@@ -242,17 +242,21 @@ fn catalog_fingerprint(catalog: &OrgCatalog) -> String {
 }
 
 async fn fetch_catalog(client: &Client, org: &str) -> Result<OrgCatalog> {
-    let (groups, classes, policies, apps) = tokio::try_join!(
+    let (groups, classes, policies, apps, licences, dep_profiles) = tokio::try_join!(
         client.device_groups(org),
         client.classes(org),
         client.policies(org),
         client.catalog_apps(org),
+        client.licences(org),
+        client.dep_profiles(org),
     )?;
     Ok(OrgCatalog {
         groups,
         classes,
         policies,
         apps,
+        licences,
+        dep_profiles,
     })
 }
 
