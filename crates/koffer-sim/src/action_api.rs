@@ -25,6 +25,7 @@ use crate::api::{self, Answer, ListParams, TenantParams};
 use crate::district::Account;
 use crate::error::{json_response, ApiError};
 use crate::fields::ActionField;
+use crate::licences;
 use crate::query;
 use crate::render::{self, PageJson};
 use crate::state::Sim;
@@ -81,6 +82,10 @@ async fn create_action(
 
     if let Some(existing) = world.actions.by_key(device.uuid, &key) {
         return Ok(api::ok(existing));
+    }
+    if kind == ActionType::InstallApp {
+        let bundle_id = parameters.bundle_id.as_deref().unwrap_or_default();
+        licences::check_install(district, device, bundle_id)?;
     }
     let new = NewAction {
         device: device.uuid,

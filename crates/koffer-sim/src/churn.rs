@@ -20,7 +20,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::catalogue::{self, AppIdx, AppKind};
-use crate::district::{District, OrgIdx};
+use crate::district::{District, OrgIdx, Organisation};
 use crate::enrolment::{self, DeviceRole, Placement};
 use crate::inventory::{Device, Install};
 use crate::uuid::Uuid;
@@ -75,8 +75,13 @@ impl Churn {
                 continue;
             }
             report.checked_in.push(device.uuid);
-            let pool = &district.organisations[device.org].app_pool;
-            check_in(&mut self.rng, district.inventory.at_mut(position), pool, at);
+            let organisation = &district.organisations[device.org];
+            check_in(
+                &mut self.rng,
+                district.inventory.at_mut(position),
+                organisation,
+                at,
+            );
         }
         for _ in 0..self.draw_count(checking_in as f64 * TURNOVER) {
             report.unenrolled.extend(self.unenrol_one(district));
@@ -108,8 +113,9 @@ impl Churn {
             return;
         };
         let placement = self.placement(district, org);
-        let pool = &district.organisations[org].app_pool;
-        let device = enrolment::enrol(&mut self.rng, &district.inventory, placement, pool, at, at);
+        let organisation = &district.organisations[org];
+        let inventory = &district.inventory;
+        let device = enrolment::enrol(&mut self.rng, inventory, placement, organisation, at, at);
         district.inventory.enrol(device);
     }
 
@@ -149,7 +155,8 @@ fn stays_silent(rng: &mut impl Rng, device: &Device, at: DateTime<Utc>) -> bool 
 }
 
 /// A device reports in: new battery, storage and contact time, now and then an update.
-fn check_in(rng: &mut impl Rng, device: &mut Device, pool: &[AppIdx], at: DateTime<Utc>) {
+fn check_in(rng: &mut impl Rng, device: &mut Device, school: &Organisation, at: DateTime<Utc>) {
+    let pool = &school.app_pool;
     device.last_connection = at;
     device.battery_percent = next_battery(rng, device.battery_percent);
     device.available_bytes = next_free_space(rng, device);
@@ -164,7 +171,7 @@ fn check_in(rng: &mut impl Rng, device: &mut Device, pool: &[AppIdx], at: DateTi
     } else if rng.random_bool(0.04) {
         remove_app(rng, device);
     }
-    device.compliance = enrolment::assess(device, at);
+    device.compliance = enrolment::assess(device, school, at);
     device.modified = at;
 }
 

@@ -197,7 +197,7 @@ fn install(
             device.apps.insert(place, Install { app, version });
         }
     }
-    device.compliance = enrolment::assess(device, at);
+    device.compliance = enrolment::assess(device, &district.organisations[org], at);
     device.modified = at;
     Outcome::Acknowledged(None)
 }
@@ -218,7 +218,7 @@ fn remove(district: &mut District, position: usize, bundle_id: &str, at: DateTim
     let org = device.org;
     let device = district.inventory.at_mut(position);
     device.apps.remove(index);
-    device.compliance = enrolment::assess(device, at);
+    device.compliance = enrolment::assess(device, &district.organisations[org], at);
     device.modified = at;
     let licence = district.organisations[org]
         .catalogue

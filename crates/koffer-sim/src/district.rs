@@ -11,6 +11,7 @@ use koffer_api::{CatalogApp, DeviceGroup, Organization, OrganizationKind, Policy
 
 use crate::catalogue::AppIdx;
 use crate::inventory::Inventory;
+use crate::licences::EnrolmentProfile;
 use crate::uuid::Uuid;
 
 /// Index into [`District::organisations`].
@@ -38,6 +39,9 @@ pub struct Organisation {
     pub catalogue: Vec<CatalogApp>,
     /// Apps this school hands out (core and school apps), in bundle id order.
     pub app_pool: Vec<AppIdx>,
+    /// Device licences the organisation holds.
+    pub device_licences: u32,
+    pub dep_profiles: Vec<EnrolmentProfile>,
 }
 
 impl Organisation {
@@ -57,6 +61,8 @@ impl Organisation {
             policies: Vec::new(),
             catalogue: Vec::new(),
             app_pool: Vec::new(),
+            device_licences: 0,
+            dep_profiles: Vec::new(),
         }
     }
 

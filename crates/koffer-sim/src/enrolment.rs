@@ -3,14 +3,15 @@
 //! Seeding and churn both enrol devices through here, so a device enrolled while the emulator
 //! runs looks like one that was there from the start.
 
-use chrono::{DateTime, Duration, Utc};
-use koffer_api::{ComplianceState, PolicyConfiguration};
+use chrono::{DateTime, Utc};
+use koffer_api::ComplianceState;
 use rand::seq::{index, IndexedRandom};
 use rand::Rng;
 
 use crate::catalogue::{self, AppIdx, AppKind, ModelIdx, OsIdx};
 use crate::district::{OrgIdx, Organisation};
 use crate::inventory::{Device, Enrollment, Install, Inventory, PersonIdx};
+use crate::policies;
 use crate::uuid::Uuid;
 
 /// Who a device is for; decides model, apps and how it was enrolled.
@@ -36,9 +37,6 @@ pub struct Placement {
 /// The app every school policy requires; devices without it are not compliant.
 pub const REQUIRED_APP: &str = "com.apple.Keynote";
 
-/// Devices silent for longer than this have an unknown compliance state.
-const COMPLIANCE_STALE_DAYS: i64 = 30;
-
 /// Storage iPadOS itself takes on a freshly set up iPad.
 const SYSTEM_BYTES: u64 = 12 * 1024 * 1024 * 1024;
 
@@ -47,7 +45,7 @@ pub fn enrol(
     rng: &mut impl Rng,
     inventory: &Inventory,
     placement: Placement,
-    pool: &[AppIdx],
+    organisation: &Organisation,
     enrolled: DateTime<Utc>,
     last_connection: DateTime<Utc>,
 ) -> Device {
@@ -79,11 +77,11 @@ pub fn enrol(
         compliance: ComplianceState::Compliant,
         groups: placement.groups,
         modified: last_connection,
-        apps: installs(rng, pool, placement.role),
+        apps: installs(rng, &organisation.app_pool, placement.role),
     };
     device.available_bytes = free_space(rng, &device);
     device.lost_mode = device.supervised && rng.random_bool(0.003);
-    device.compliance = assess(&device, last_connection);
+    device.compliance = assess(&device, organisation, last_connection);
     device
 }
 
@@ -134,11 +132,12 @@ pub fn reenrol(
         .total_capacity_bytes()
         .saturating_sub(SYSTEM_BYTES + taken)
         & !0xFFF;
-    device.compliance = assess(&device, at);
+    device.compliance = assess(&device, organisation, at);
     Some(device)
 }
 
-/// Apps the published policies of the device's groups require, in bundle id order.
+/// Apps the policies in effect on the device's groups require (their newest published
+/// versions, whatever the time), in bundle id order.
 fn required_apps(organisation: &Organisation, groups: &[u16]) -> Vec<AppIdx> {
     let group_uuids: Vec<&str> = groups
         .iter()
@@ -147,15 +146,15 @@ fn required_apps(organisation: &Organisation, groups: &[u16]) -> Vec<AppIdx> {
     let mut apps: Vec<AppIdx> = organisation
         .policies
         .iter()
-        .filter(|policy| policy.published)
         .filter(|policy| {
             let uuids = &policy.group_uuids;
             uuids
                 .iter()
                 .any(|uuid| group_uuids.contains(&uuid.as_str()))
         })
-        .flat_map(|policy| &policy.configurations)
-        .filter_map(PolicyConfiguration::app_compliance)
+        .filter_map(|policy| policy.newest_published())
+        .flat_map(|version| version.into_owned().configurations)
+        .filter_map(|configuration| configuration.app_compliance())
         .flat_map(|compliance| compliance.required_apps)
         .filter_map(|bundle_id| catalogue::app_by_bundle(&bundle_id))
         .collect();
@@ -291,22 +290,10 @@ pub fn pick_version(rng: &mut impl Rng, app: AppIdx) -> u8 {
     }
 }
 
-/// The compliance state the server reports at `now`: unknown after a long silence, not
-/// compliant with a forbidden app or without the required one.
-pub fn assess(device: &Device, now: DateTime<Utc>) -> ComplianceState {
-    if now - device.last_connection > Duration::days(COMPLIANCE_STALE_DAYS) {
-        return ComplianceState::Unknown;
-    }
-    let required = catalogue::app_by_bundle(REQUIRED_APP);
-    let has_required = device
-        .apps
-        .iter()
-        .any(|install| Some(install.app) == required);
-    if device.has_personal_apps() || !has_required {
-        ComplianceState::NonCompliant
-    } else {
-        ComplianceState::Compliant
-    }
+/// The compliance state the server reports at `now`, judged by the organisation's policies at
+/// the device's last check-in (see [`policies::server_compliance`]).
+pub fn assess(device: &Device, organisation: &Organisation, now: DateTime<Utc>) -> ComplianceState {
+    policies::server_compliance(device, organisation, now)
 }
 
 #[cfg(test)]

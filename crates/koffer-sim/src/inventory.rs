@@ -85,12 +85,6 @@ impl Device {
     pub fn os_version(&self) -> &'static str {
         catalogue::os_version(self.os)
     }
-
-    pub fn has_personal_apps(&self) -> bool {
-        self.apps
-            .iter()
-            .any(|install| !catalogue::app_entry(install.app).managed())
-    }
 }
 
 #[derive(Debug, Default)]

@@ -34,7 +34,11 @@ mod fields;
 mod inventory;
 mod lesson_api;
 mod lessons;
+mod licences;
 mod names;
+mod policies;
+mod policy_api;
+mod policy_seed;
 mod query;
 mod render;
 mod seed;
@@ -263,9 +267,11 @@ fn router(sim: Arc<Sim>) -> Router {
     let faulted = axum::middleware::from_fn_with_state(sim.clone(), faults::inject);
     api::routes()
         .merge(action_api::routes())
+        .merge(policy_api::routes())
         .merge(lesson_api::routes())
         .layer(faulted)
         .merge(control::routes())
+        .merge(policy_api::control_routes())
         .merge(lesson_api::sim_routes())
         .fallback(unknown_path)
         .method_not_allowed_fallback(wrong_method)

@@ -20,6 +20,7 @@ use crate::district::{Account, CaseSet, District, OrgIdx, Organisation, Person};
 use crate::enrolment::{self, DeviceRole, Placement, REQUIRED_APP};
 use crate::inventory::PersonIdx;
 use crate::names::{self, SchoolType};
+use crate::policy_seed;
 use crate::uuid::Uuid;
 
 /// What to seed.
@@ -43,6 +44,7 @@ pub fn seed(plan: &Plan, start: DateTime<Utc>) -> District {
     for ((org, kind), devices) in district.schools().into_iter().zip(kinds).zip(counts) {
         seeder.school(&mut district, SchoolPlan { org, kind, devices }, &templates);
     }
+    policy_seed::provision(&mut district, plan.seed, start);
     crate::lesson_api::seed_class_apps(&mut district, plan.seed);
     district
 }
@@ -602,16 +604,15 @@ impl Seeder {
     fn enrol(&mut self, district: &mut District, placement: Placement) -> Uuid {
         let enrolled = self.enrolment_date();
         let last_connection = self.last_connection(enrolled);
-        let pool = &district.organisations[placement.org].app_pool;
-        let mut device = enrolment::enrol(
+        let organisation = &district.organisations[placement.org];
+        let device = enrolment::enrol(
             &mut self.rng,
             &district.inventory,
             placement,
-            pool,
+            organisation,
             enrolled,
             last_connection,
         );
-        device.compliance = enrolment::assess(&device, self.start);
         let uuid = device.uuid;
         district.inventory.enrol(device);
         uuid

@@ -153,8 +153,9 @@ impl World {
         }
 
         self.deliver_lessons(device, position, at);
-        let checked = self.district.inventory.at_mut(position);
-        checked.compliance = enrolment::assess(checked, at);
+        let organisation = &self.district.organisations[self.district.inventory.at(position).org];
+        let state = enrolment::assess(self.district.inventory.at(position), organisation, at);
+        self.district.inventory.at_mut(position).compliance = state;
         if self.has_something_for(device) {
             self.check_ins.expect(device, minute);
         }

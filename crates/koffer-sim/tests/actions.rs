@@ -834,47 +834,65 @@ async fn install_app_adds_the_app_and_assigns_one_licence_of_the_school() {
 }
 
 #[tokio::test]
-async fn install_app_fails_without_a_licence_left_or_outside_the_catalogue() {
+async fn installs_accepted_while_licences_were_left_fail_at_the_device_once_they_are_gone() {
     let running = start(frozen(1)).await;
-    let devices = school_devices(&running).await;
-    let mut full = None;
-    for device in devices.iter().filter(|d| supervised(d)) {
-        let apps = installed(&running, &device.uuid).await;
-        let school = catalogue(&running, &device.organization_uuid).await;
-        let exhausted = school.into_iter().find(|a| {
-            a.vpp_licenses_assigned >= a.vpp_licenses_total && !apps.contains(&a.bundle_id)
-        });
-        if let Some(app) = exhausted {
-            full = Some((device.clone(), app));
-            break;
-        }
+    let devices: Vec<Device> = school_devices(&running)
+        .await
+        .into_iter()
+        .filter(supervised)
+        .collect();
+    let school = devices[0].organization_uuid.clone();
+    let mut lacking = Vec::new();
+    for device in devices.iter().filter(|d| d.organization_uuid == school) {
+        lacking.push((device.clone(), installed(&running, &device.uuid).await));
     }
-    let (device, app) = full.expect("some school has used up an app's licences");
-    steer(&running, &device.uuid, json!({"online": true})).await;
-    let no_licence = json!({"type": "INSTALL_APP", "parameters": {"bundleId": app.bundle_id}});
-    let unknown = json!({"type": "INSTALL_APP", "parameters": {"bundleId": "com.burbn.instagram"}});
+    let app = catalogue(&running, &school)
+        .await
+        .into_iter()
+        .filter(|a| a.vpp_licenses_total > a.vpp_licenses_assigned)
+        .min_by_key(|a| a.vpp_licenses_total - a.vpp_licenses_assigned)
+        .expect("the school has licences left of some app");
+    let spare = (app.vpp_licenses_total - app.vpp_licenses_assigned) as usize;
+    let takers: Vec<Device> = lacking
+        .into_iter()
+        .filter(|(_, apps)| !apps.contains(&app.bundle_id))
+        .map(|(device, _)| device)
+        .take(spare + 1)
+        .collect();
+    assert_eq!(takers.len(), spare + 1, "enough devices lack the app");
+    let body = json!({"type": "INSTALL_APP", "parameters": {"bundleId": app.bundle_id}});
+    let mut accepted = Vec::new();
+    for device in &takers {
+        steer(
+            &running,
+            &device.uuid,
+            json!({"online": true, "busy": false}),
+        )
+        .await;
+        accepted.push(queue(&running, &device.uuid, body.clone()).await);
+    }
 
-    let refused = settle(&running, &queue(&running, &device.uuid, no_licence).await).await;
-    let foreign = settle(&running, &queue(&running, &device.uuid, unknown).await).await;
+    let mut done = Vec::new();
+    for action in &accepted {
+        done.push(settle(&running, action).await);
+    }
 
-    assert_eq!(
-        refused.state,
-        ActionState::Error,
-        "without a licence nothing is installed"
-    );
-    let message = refused.error_message.unwrap();
+    let refused: Vec<&Action> = done
+        .iter()
+        .filter(|a| a.state == ActionState::Error)
+        .collect();
+    assert_eq!(refused.len(), 1, "one device finds the last licence gone");
+    let message = refused[0].error_message.as_deref().unwrap();
     assert!(
         message.starts_with("No licence left"),
         "the message says why: {message}"
     );
+    let after = catalogue(&running, &school).await;
+    let counted = after.iter().find(|a| a.bundle_id == app.bundle_id).unwrap();
     assert_eq!(
-        foreign.state,
-        ActionState::Error,
-        "the catalogue decides what is installed"
+        counted.vpp_licenses_assigned, counted.vpp_licenses_total,
+        "every licence is assigned, none twice"
     );
-    assert!(foreign.error_message.is_some(), "and the message says so");
-    let apps = installed(&running, &device.uuid).await;
-    assert!(!apps.contains(&app.bundle_id), "the app did not appear");
 }
 
 #[tokio::test]
