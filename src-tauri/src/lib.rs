@@ -206,6 +206,54 @@ async fn set_absent(
     app.set_absent(request)
 }
 
+#[tauri::command]
+async fn policies(
+    app: Koffer<'_>,
+    request: koffer_app::commands::PolicyQuery,
+) -> Answer<Vec<koffer_app::commands::PolicyRow>> {
+    app.policies(request)
+}
+
+#[tauri::command]
+async fn device_policies(
+    app: Koffer<'_>,
+    request: DeviceRef,
+) -> Answer<Vec<koffer_app::commands::PolicyRow>> {
+    app.device_policies(request)
+}
+
+#[tauri::command]
+async fn template_overview(
+    app: Koffer<'_>,
+    request: Empty,
+) -> Answer<Vec<koffer_app::commands::TemplateOverviewRow>> {
+    app.template_overview(request)
+}
+
+#[tauri::command]
+async fn template_diff(
+    app: Koffer<'_>,
+    request: koffer_app::commands::TemplateRef,
+) -> Answer<koffer_app::commands::TemplateDiff> {
+    app.template_diff(request)
+}
+
+#[tauri::command]
+async fn copy_template(
+    app: Koffer<'_>,
+    request: koffer_app::commands::TemplateCopy,
+) -> Answer<koffer_app::commands::TemplateDiff> {
+    app.copy_template(request).await
+}
+
+#[tauri::command]
+async fn publish_policy(
+    app: Koffer<'_>,
+    request: koffer_app::commands::PublishRequest,
+) -> Answer<koffer_app::commands::PolicyRow> {
+    app.publish_policy(request).await
+}
+
 /// Sends the core's sync progress to the window as events.
 struct WindowEvents(AppHandle);
 
@@ -294,6 +342,12 @@ pub fn run() {
             device_location,
             audit_log,
             erase_follow_ups,
+            policies,
+            device_policies,
+            template_overview,
+            template_diff,
+            copy_template,
+            publish_policy,
             classes,
             class_view,
             start_lesson,

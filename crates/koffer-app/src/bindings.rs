@@ -39,6 +39,8 @@ fn export_types_of_errors(cfg: &ts_rs::Config) {
     crate::commands::AuditEntry::export_all(cfg).expect("the audit type exports");
     crate::commands::Requested::export_all(cfg).expect("the request outcome exports");
     crate::commands::EraseFollowUp::export_all(cfg).expect("the erase follow-up exports");
+    crate::commands::PolicyRow::export_all(cfg).expect("the policy row exports");
+    crate::commands::TemplateOverviewRow::export_all(cfg).expect("the template overview exports");
     crate::commands::LessonChanged::export_all(cfg).expect("the lesson event exports");
 }
 

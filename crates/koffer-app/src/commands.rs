@@ -12,6 +12,11 @@ pub use koffer_core::lessons::{
     LessonSummary, LessonView, Skipped, Tile,
 };
 pub use koffer_core::overview::{FilterChoices, Overview};
+pub use koffer_core::policies::{
+    ConfigurationChange, ConfigurationView, PolicyQuery, PolicyRow, PublishRequest, TemplateCopy,
+    TemplateDiff, TemplateOverviewRow, TemplateRef, TemplateState, TimeWindowView, ValueChange,
+    VersionView,
+};
 pub use koffer_core::query::{DevicePage, DeviceQuery};
 pub use koffer_core::store::outbox::{AuditEntry, DeviceLocation, LedgerEntry};
 use serde::{Deserialize, Serialize};
@@ -80,6 +85,20 @@ commands! {
     audit_log(Empty) -> Vec<AuditEntry>;
     /// Each erased device: waiting, back in service, or not back after a time.
     erase_follow_ups(Empty) -> Vec<EraseFollowUp>;
+    /// The cached policies of one organisation (or all) with every version.
+    policies(PolicyQuery) -> Vec<PolicyRow>;
+    /// The policies assigned to the device's groups.
+    device_policies(DeviceRef) -> Vec<PolicyRow>;
+    /// Every template against every school: same, differs or missing.
+    template_overview(Empty) -> Vec<TemplateOverviewRow>;
+    /// The preview of a copy: how the school's copy differs from the template.
+    template_diff(TemplateRef) -> TemplateDiff;
+    /// Copies the template into the school as a new unpublished version; refused with code
+    /// `changed` (key `policy_changed`) when either changed on the server since the preview,
+    /// which then shows the server's state.
+    copy_template(TemplateCopy) -> TemplateDiff;
+    /// Publishes one version of a policy, so it takes effect.
+    publish_policy(PublishRequest) -> PolicyRow;
     /// The classes this profile may teach (a teacher's own; every class for a coordinator).
     classes(Empty) -> Vec<ClassSummary>;
     /// A class with one tile per device and its lesson, from the cache.

@@ -16,6 +16,9 @@ pub enum AppErrorCode {
     LocalStorage,
     /// No profile is active: the UI shows the sign-in form.
     NotSignedIn,
+    /// What the user looked at changed on the server meanwhile, so nothing was done; the UI
+    /// shows it again as it is now (a template copy's preview).
+    Changed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -61,6 +64,7 @@ impl AppError {
 impl From<Error> for AppError {
     fn from(error: Error) -> AppError {
         let code = match error.code() {
+            _ if matches!(error, Error::PolicyChanged { .. }) => AppErrorCode::Changed,
             ErrorCode::Offline => AppErrorCode::Offline,
             ErrorCode::TokenRejected => AppErrorCode::TokenRejected,
             ErrorCode::NoRights => AppErrorCode::NoRights,

@@ -20,6 +20,7 @@ use chrono::Utc;
 use koffer_core::client::Client;
 use koffer_core::device_detail::{self, DeviceDetail};
 use koffer_core::overview::{self, FilterChoices, Overview};
+use koffer_core::policies;
 use koffer_core::query::{self, DevicePage, DeviceQuery};
 use koffer_core::secrets::AccessToken;
 use koffer_core::server_url::ServerUrl;
@@ -449,6 +450,53 @@ impl App {
         let give_up = ERASE_GIVE_UP.as_millis() as i64;
         let follow_ups = actions::erase_follow_ups(active.reader().conn(), now_ms(), give_up)?;
         Ok(follow_ups)
+    }
+
+    pub fn policies(&self, request: policies::PolicyQuery) -> AppResult<Vec<policies::PolicyRow>> {
+        let active = self.active()?;
+        let rows = policies::policy_rows(active.reader().conn(), &request)?;
+        Ok(rows)
+    }
+
+    pub fn device_policies(&self, request: DeviceRef) -> AppResult<Vec<policies::PolicyRow>> {
+        let active = self.active()?;
+        let rows = policies::device_policies(active.reader().conn(), &request.uuid)?;
+        Ok(rows)
+    }
+
+    pub fn template_overview(&self, _: Empty) -> AppResult<Vec<policies::TemplateOverviewRow>> {
+        let active = self.active()?;
+        let rows = policies::template_overview(active.reader().conn())?;
+        Ok(rows)
+    }
+
+    pub fn template_diff(
+        &self,
+        request: policies::TemplateRef,
+    ) -> AppResult<policies::TemplateDiff> {
+        let active = self.active()?;
+        let diff = policies::template_diff(active.reader().conn(), &request)?;
+        Ok(diff)
+    }
+
+    /// Copies a template into a school; a refusal because either changed on the server comes
+    /// back with code `changed`, after the cache took the server's state for the new preview.
+    pub async fn copy_template(
+        &self,
+        request: policies::TemplateCopy,
+    ) -> AppResult<policies::TemplateDiff> {
+        let active = self.active()?;
+        let mut writer = Store::open_in(&active.dir)?;
+        Ok(policies::copy_template(&active.client, &mut writer, &request).await?)
+    }
+
+    pub async fn publish_policy(
+        &self,
+        request: policies::PublishRequest,
+    ) -> AppResult<policies::PolicyRow> {
+        let active = self.active()?;
+        let mut writer = Store::open_in(&active.dir)?;
+        Ok(policies::publish_policy(&active.client, &mut writer, &request).await?)
     }
 
     /// Sends the outbox and follows open actions every few seconds, deletes locations past

@@ -11,6 +11,7 @@ const CODES: readonly AppErrorCode[] = [
   "invalid_input",
   "local_storage",
   "not_signed_in",
+  "changed",
 ];
 
 export function isAppError(value: unknown): value is AppError {

@@ -3,4 +3,4 @@
 /**
  * What the UI does differently per error; each code has its own advice in the window.
  */
-export type AppErrorCode = "offline" | "token_rejected" | "no_rights" | "server_error" | "invalid_input" | "local_storage" | "not_signed_in";
+export type AppErrorCode = "offline" | "token_rejected" | "no_rights" | "server_error" | "invalid_input" | "local_storage" | "not_signed_in" | "changed";
