@@ -31,6 +31,7 @@ import type { Skipped } from "../src/lib/bindings/Skipped";
 import type { StartLesson } from "../src/lib/bindings/StartLesson";
 import type { Tile } from "../src/lib/bindings/Tile";
 import { defaultSettings } from "../src/lib/session.svelte";
+import { policyHandlers } from "./fake-policies";
 
 export const DEVICES = 50_000;
 export const NOW = Date.UTC(2026, 11, 1, 9, 0);
@@ -583,6 +584,8 @@ export function fakeShell(
     }),
     audit_log: () => actions.audit,
     erase_follow_ups: () => actions.eraseFollowUps,
+    // Until the policy commands are in the bindings (see src/lib/policy-types.ts).
+    ...(policyHandlers() as unknown as Partial<Handlers>),
     classes: () => [lessons.view.class],
     class_view: () => lessons.view,
     start_lesson: (request) => startLesson(request, lessons),
