@@ -90,6 +90,62 @@ async fn overview(
 }
 
 #[tauri::command]
+async fn compliance(
+    app: Koffer<'_>,
+    request: koffer_app::commands::ComplianceQuery,
+) -> Answer<koffer_app::commands::ComplianceReport> {
+    app.compliance(request)
+}
+
+#[tauri::command]
+async fn device_compliance(
+    app: Koffer<'_>,
+    request: DeviceRef,
+) -> Answer<koffer_app::commands::DeviceCompliance> {
+    app.device_compliance(request)
+}
+
+#[tauri::command]
+async fn remediation_preview(
+    app: Koffer<'_>,
+    request: koffer_app::commands::Remediation,
+) -> Answer<koffer_app::commands::RemediationPreview> {
+    app.remediation_preview(request)
+}
+
+#[tauri::command]
+async fn request_remediation(
+    app: Koffer<'_>,
+    request: koffer_app::commands::Remediation,
+) -> Answer<koffer_app::commands::ActionOutcome> {
+    app.request_remediation(request).await
+}
+
+#[tauri::command]
+async fn licences(
+    app: Koffer<'_>,
+    request: Empty,
+) -> Answer<koffer_app::commands::LicenceReport> {
+    app.licences(request)
+}
+
+#[tauri::command]
+async fn district(
+    app: Koffer<'_>,
+    request: koffer_app::commands::DeviceQuery,
+) -> Answer<koffer_app::commands::DistrictView> {
+    app.district(request)
+}
+
+#[tauri::command]
+async fn export_report(
+    app: Koffer<'_>,
+    request: koffer_app::commands::ExportRequest,
+) -> Answer<koffer_app::commands::ExportOutcome> {
+    app.export_report(request)
+}
+
+#[tauri::command]
 async fn preview_action(
     app: Koffer<'_>,
     request: koffer_app::commands::ActionRequest,
@@ -334,6 +390,13 @@ pub fn run() {
             filter_choices,
             device_detail,
             overview,
+            compliance,
+            device_compliance,
+            remediation_preview,
+            request_remediation,
+            licences,
+            district,
+            export_report,
             preview_action,
             request_action,
             ledger,

@@ -570,6 +570,40 @@ export function fakeShell(
     }),
     device_detail: ({ uuid }) => ({ ...detail(uuid), lostMode: actions.lostMode.has(uuid) }),
     overview: () => overview(),
+    // The compliance commands answer an empty district here; tests/compliance-fake.ts answers
+    // them from a seeded one.
+    compliance: () => ({
+      evaluatedAt: NOW,
+      total: 0,
+      compliant: 0,
+      nonCompliant: 0,
+      noPolicy: 0,
+      disagreements: 0,
+      rows: [],
+      more: 0,
+    }),
+    device_compliance: () => {
+      throw appError({ code: "invalid_input", key: "device_not_cached", message: "Not cached." });
+    },
+    remediation_preview: (request) => ({
+      app: null,
+      kind: request.kind,
+      orgs: [],
+      requested: [],
+      refusal: { key: "nothing_to_do", message: "No device needs this." },
+    }),
+    request_remediation: () => {
+      throw appError({ code: "invalid_input", key: "nothing_to_do", message: "Nothing queued." });
+    },
+    licences: () => ({ orgs: [] }),
+    district: () => ({ evaluatedAt: NOW, schools: [] }),
+    export_report: (request) => ({
+      path: request.path,
+      rows: 0,
+      fileName: `koffer-${request.report}.${request.format}`,
+      mediaType: request.format === "csv" ? "text/csv" : "application/octet-stream",
+      contentBase64: request.path === null ? "" : null,
+    }),
     preview_action: (request) => preview(request, actions),
     request_action: (request) => requestAction(request, actions),
     ledger: ({ deviceUuid }) =>

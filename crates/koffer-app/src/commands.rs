@@ -7,6 +7,18 @@
 pub use koffer_api::{ActionParameters, ActionType};
 pub use koffer_core::actions::{EraseFollowUp, EraseState, FlushReport, Requested};
 pub use koffer_core::device_detail::DeviceDetail;
+pub use koffer_core::compliance::district::{DistrictView, OsCount, SchoolFigures};
+pub use koffer_core::compliance::export::{ExportFormat, ReportKind};
+pub use koffer_core::compliance::licences::{
+    AppLicences, DepProfileView, LicenceReport, OrgLicences,
+};
+pub use koffer_core::compliance::remediation::{
+    OrgRemediation, Refusal, Remediation, RemediationKind, RemediationPreview,
+};
+pub use koffer_core::compliance::{
+    AppRef, ComplianceQuery, ComplianceReport, ComplianceRow, DeviceCompliance, KofferState,
+    PolicyApplied,
+};
 pub use koffer_core::lessons::{
     Ack, ClassApp, ClassSummary, ClassView, LessonCommand, LessonCommandOutcome, LessonState,
     LessonSummary, LessonView, Skipped, Tile,
@@ -70,6 +82,22 @@ commands! {
     filter_choices(Empty) -> FilterChoices;
     device_detail(DeviceRef) -> DeviceDetail;
     overview(DeviceQuery) -> Overview;
+    /// Koffer's own compliance evaluation of the devices the filters match, with the server's
+    /// state beside it.
+    compliance(ComplianceQuery) -> ComplianceReport;
+    /// One device's compliance with every policy of its groups.
+    device_compliance(DeviceRef) -> DeviceCompliance;
+    /// What installing or removing an app would do: licences, devices that get it, and why not.
+    remediation_preview(Remediation) -> RemediationPreview;
+    /// Queues the installs or removals the preview lets through and sends the outbox; refused
+    /// before sending when no licence is left or the app is not in the catalogue.
+    request_remediation(Remediation) -> ActionOutcome;
+    /// Device licences, VPP licences per app and enrolment profiles per organisation.
+    licences(Empty) -> LicenceReport;
+    /// Every school side by side, over the devices the filters match.
+    district(DeviceQuery) -> DistrictView;
+    /// Writes the compliance report or the district view as CSV or xlsx.
+    export_report(ExportRequest) -> ExportOutcome;
     /// The preflight of an action on devices, without queueing anything.
     preview_action(ActionRequest) -> Vec<Requested>;
     /// Queues the action where the preflight lets it through, and sends the outbox.
@@ -199,6 +227,39 @@ pub struct AbsentRequest {
     pub student_login: Option<String>,
     pub device_uuid: Option<String>,
     pub absent: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportRequest {
+    pub report: ReportKind,
+    pub format: ExportFormat,
+    /// Exactly the devices the window's filters match (its sort and paging are not used).
+    pub query: DeviceQuery,
+    /// For the compliance report: only the devices Koffer finds non-compliant.
+    #[serde(default)]
+    pub only_non_compliant: bool,
+    /// Leave out user names when `false` (the compliance report; the district view has none).
+    pub include_user_names: bool,
+    /// The file to write, as chosen in the save dialog; `null`: the content comes back in the
+    /// answer instead, for a download link.
+    pub path: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportOutcome {
+    /// The file written, when a path was given.
+    pub path: Option<String>,
+    /// Devices (compliance) or schools (district) written.
+    #[ts(type = "number")]
+    pub rows: u64,
+    /// A file name to offer, e.g. "koffer-compliance-2026-12-03.xlsx".
+    pub file_name: String,
+    /// "text/csv" or the xlsx media type.
+    pub media_type: String,
+    /// The file's content in base64, when no path was given.
+    pub content_base64: Option<String>,
 }
 
 /// The name of the event that carries [`SyncEvent`]s.

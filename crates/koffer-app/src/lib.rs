@@ -6,6 +6,7 @@
 
 pub mod bindings;
 pub mod commands;
+mod compliance;
 pub mod error;
 mod lessons;
 mod profiles;
