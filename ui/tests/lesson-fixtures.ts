@@ -3,16 +3,14 @@
 import { vi } from "vitest";
 
 import * as api from "../src/lib/api";
+import type { CommandName, CommandRequest, CommandResponse } from "../src/lib/api";
 import type { AppState } from "../src/lib/bindings/AppState";
 import type { ProfileInfo } from "../src/lib/bindings/ProfileInfo";
-import type {
-  ClassSummary,
-  ClassView,
-  LessonCommand,
-  LessonCommandOutcome,
-  LessonCommands,
-  Tile,
-} from "../src/lib/lesson-types";
+import type { ClassSummary } from "../src/lib/bindings/ClassSummary";
+import type { ClassView } from "../src/lib/bindings/ClassView";
+import type { LessonCommand } from "../src/lib/bindings/LessonCommand";
+import type { LessonCommandOutcome } from "../src/lib/bindings/LessonCommandOutcome";
+import type { Tile } from "../src/lib/bindings/Tile";
 import { defaultSettings } from "../src/lib/session.svelte";
 import { openApp } from "./app-harness";
 import { appError, appState, fakeActions, ORGS, PROD } from "./fake-shell";
@@ -151,10 +149,19 @@ function store(world: LessonWorld, view: ClassView): ClassView {
   return next;
 }
 
+type LessonCommandName = Extract<
+  CommandName,
+  | "classes"
+  | "class_view"
+  | "start_lesson"
+  | "lesson_command"
+  | "extend_lesson"
+  | "end_lesson"
+  | "set_absent"
+>;
+
 type Handlers = {
-  [K in keyof LessonCommands]: (
-    request: LessonCommands[K]["request"],
-  ) => LessonCommands[K]["response"];
+  [K in LessonCommandName]: (request: CommandRequest<K>) => CommandResponse<K>;
 };
 
 export function lessonHandlers(world: LessonWorld): Handlers {
@@ -258,8 +265,7 @@ export async function openConsole(world: LessonWorld = lessonWorld(), state = te
     listeners.push(handler);
     return () => listeners.splice(listeners.indexOf(handler), 1);
   });
-  const overrides = lessonHandlers(world) as unknown as Parameters<typeof openApp>[0];
-  const app = await openApp(overrides, state, fakeActions());
+  const app = await openApp(lessonHandlers(world), state, fakeActions());
   return {
     ...app,
     world,

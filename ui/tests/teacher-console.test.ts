@@ -48,6 +48,21 @@ describe("the teacher console", () => {
     expect(classes[0]).toHaveTextContent("8 Schüler · 8 Geräte");
   });
 
+  it("lists the classes the first sync brings, and opens a teacher's only class", async () => {
+    const world = lessonWorld();
+    const classes = world.classes.slice(0, 1);
+    world.classes = [];
+    const { shell } = await openConsole(world);
+    expect(await screen.findByTestId("class-none")).toHaveTextContent("Keine Klassen");
+
+    world.classes = classes;
+    shell.emit({ kind: "started", org: "org-nord", name: "Gesamtschule Nord", full: true });
+    shell.emit({ kind: "done", error: null });
+
+    expect(await screen.findByTestId("class-item")).toHaveAttribute("data-name", "7b");
+    expect(await screen.findAllByTestId("lesson-tile"), "the only class opens").toHaveLength(8);
+  });
+
   it("is a tab beside the inventory for a coordinator", async () => {
     await openConsole(lessonWorld(), appState());
 

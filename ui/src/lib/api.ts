@@ -7,11 +7,11 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 
 import type { Commands } from "./bindings/commands";
-import { LEDGER_EVENT, SYNC_EVENT } from "./bindings/commands";
+import { LEDGER_EVENT, LESSON_EVENT, SYNC_EVENT } from "./bindings/commands";
 import type { LedgerEntry } from "./bindings/LedgerEntry";
+import type { LessonChanged } from "./bindings/LessonChanged";
 import type { SyncEvent } from "./bindings/SyncEvent";
 import { toAppError } from "./errors";
-import { LESSON_EVENT } from "./lesson-types";
 
 export type CommandName = keyof Commands;
 export type CommandRequest<K extends CommandName> = Commands[K]["request"];
@@ -43,5 +43,5 @@ export async function onLedgerEvent(
 
 /** Listens to lessons whose devices changed, by class; resolves to the stop. */
 export async function onLessonEvent(handler: (classUuid: string) => void): Promise<() => void> {
-  return listen<{ classUuid: string }>(LESSON_EVENT, (event) => handler(event.payload.classUuid));
+  return listen<LessonChanged>(LESSON_EVENT, (event) => handler(event.payload.classUuid));
 }

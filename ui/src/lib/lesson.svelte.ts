@@ -4,14 +4,11 @@
 import { call, onLessonEvent } from "./api";
 import type { AppError } from "./bindings/AppError";
 import { toAppError } from "./errors";
-import type {
-  ClassSummary,
-  ClassView,
-  LessonCommand,
-  LessonCommandOutcome,
-  LessonCommands,
-  Tile,
-} from "./lesson-types";
+import type { ClassSummary } from "./bindings/ClassSummary";
+import type { ClassView } from "./bindings/ClassView";
+import type { LessonCommand } from "./bindings/LessonCommand";
+import type { LessonCommandOutcome } from "./bindings/LessonCommandOutcome";
+import type { Tile } from "./bindings/Tile";
 
 export const DEFAULT_MINUTES = 45;
 export const EXTEND_MINUTES = 10;
@@ -20,16 +17,6 @@ export const MAX_LESSON_MINUTES = 600;
 export const MAX_LOCK_MESSAGE = 200;
 /** The open class is fetched again this often besides the events, while a lesson runs. */
 export const LESSON_POLL_MS = 15_000;
-
-type Name = keyof LessonCommands;
-
-function ask<K extends Name>(
-  name: K,
-  request: LessonCommands[K]["request"],
-): Promise<LessonCommands[K]["response"]> {
-  const untyped = call as unknown as (name: string, request: unknown) => Promise<never>;
-  return untyped(name, request);
-}
 
 /** What the last command did, for the notice under the controls. */
 export interface CommandResult {
@@ -81,7 +68,7 @@ export class ClassConsole {
 
   async loadClasses(): Promise<void> {
     try {
-      this.classes = await ask("classes", {});
+      this.classes = await call("classes", {});
       this.listError = null;
     } catch (error) {
       this.listError = toAppError(error);
@@ -110,7 +97,7 @@ export class ClassConsole {
     if (uuid === null) return;
     const asked = ++this.#asked;
     try {
-      const view = await ask("class_view", { uuid });
+      const view = await call("class_view", { uuid });
       if (asked !== this.#asked || uuid !== this.openUuid) return;
       this.view = view;
       this.viewError = null;
@@ -122,20 +109,20 @@ export class ClassConsole {
   async startLesson(durationMinutes: number): Promise<boolean> {
     const classUuid = this.openUuid;
     if (classUuid === null) return false;
-    return this.#act(() => ask("start_lesson", { classUuid, durationMinutes, deviceUuids: null }));
+    return this.#act(() => call("start_lesson", { classUuid, durationMinutes, deviceUuids: null }));
   }
 
   async extend(): Promise<boolean> {
     const uuid = this.openUuid;
     if (uuid === null) return false;
-    return this.#act(() => ask("extend_lesson", { uuid }));
+    return this.#act(() => call("extend_lesson", { uuid }));
   }
 
   async end(): Promise<boolean> {
     const uuid = this.openUuid;
     if (uuid === null) return false;
     this.result = null;
-    return this.#act(() => ask("end_lesson", { uuid }));
+    return this.#act(() => call("end_lesson", { uuid }));
   }
 
   async setAbsent(tile: Tile, absent: boolean): Promise<boolean> {
@@ -143,7 +130,7 @@ export class ClassConsole {
     if (classUuid === null) return false;
     const studentLogin = tile.studentLogin;
     const deviceUuid = studentLogin === null ? tile.deviceUuid : null;
-    return this.#act(() => ask("set_absent", { classUuid, studentLogin, deviceUuid, absent }));
+    return this.#act(() => call("set_absent", { classUuid, studentLogin, deviceUuid, absent }));
   }
 
   /**
@@ -158,7 +145,7 @@ export class ClassConsole {
     this.busy = true;
     this.actionError = null;
     try {
-      const outcome = await ask("lesson_command", {
+      const outcome = await call("lesson_command", {
         classUuid: view.class.uuid,
         command,
         deviceUuids: chosen === null ? null : targets.devices,
