@@ -454,31 +454,49 @@ fn command_devices(world: &World, id: LessonId, named: &[String]) -> Result<Vec<
 
 /// A class's devices: its students' own iPads, then its case's iPads.
 pub fn class_devices(district: &District, org: OrgIdx, class: &SchoolClass) -> Vec<Uuid> {
-    let inventory = &district.inventory;
-    let mut devices: Vec<Uuid> = class
+    let mut devices = student_devices(district, org, class);
+    let case: HashSet<usize> = case_group(district, org, class).into_iter().collect();
+    for device in in_groups(district, org, &case) {
+        if !devices.contains(&device) {
+            devices.push(device);
+        }
+    }
+    devices
+}
+
+fn student_devices(district: &District, org: OrgIdx, class: &SchoolClass) -> Vec<Uuid> {
+    class
         .students
         .iter()
         .filter_map(|student| student.device_uuid.as_deref())
         .filter_map(Uuid::parse)
-        .filter(|&uuid| inventory.get_in(org, uuid).is_some())
-        .collect();
+        .filter(|&uuid| district.inventory.get_in(org, uuid).is_some())
+        .collect()
+}
+
+/// The index of the class's case among the organisation's device groups.
+fn case_group(district: &District, org: OrgIdx, class: &SchoolClass) -> Option<usize> {
     let groups = &district.organisations[org].groups;
-    let case = class
-        .case_group_uuid
-        .as_ref()
-        .and_then(|uuid| groups.iter().position(|group| &group.uuid == uuid));
-    if let Some(case) = case {
-        let in_case = inventory
-            .of_org(org)
-            .filter(|device| device.groups.iter().any(|&g| usize::from(g) == case))
-            .map(|device| device.uuid);
-        for device in in_case {
-            if !devices.contains(&device) {
-                devices.push(device);
-            }
-        }
-    }
-    devices
+    let uuid = class.case_group_uuid.as_ref()?;
+    groups.iter().position(|group| &group.uuid == uuid)
+}
+
+/// The organisation's devices in any of these groups, in one pass over them.
+fn in_groups<'a>(
+    district: &'a District,
+    org: OrgIdx,
+    groups: &'a HashSet<usize>,
+) -> impl Iterator<Item = Uuid> + 'a {
+    district
+        .inventory
+        .of_org(org)
+        .filter(move |device| {
+            device
+                .groups
+                .iter()
+                .any(|&g| groups.contains(&usize::from(g)))
+        })
+        .map(|device| device.uuid)
 }
 
 /// The classes of `org` the account sees: a teacher the classes they teach, others all.
@@ -500,9 +518,15 @@ pub fn teacher_scope(district: &District, account: &Account, org: OrgIdx) -> Opt
     if account.role != Role::Teacher {
         return None;
     }
-    let mut scope: HashSet<Uuid> = visible_classes(district, account, org)
-        .into_iter()
-        .flat_map(|class| class_devices(district, org, class))
+    let classes = visible_classes(district, account, org);
+    let cases: HashSet<usize> = classes
+        .iter()
+        .filter_map(|class| case_group(district, org, class))
+        .collect();
+    let mut scope: HashSet<Uuid> = classes
+        .iter()
+        .flat_map(|class| student_devices(district, org, class))
+        .chain(in_groups(district, org, &cases))
         .collect();
     let own = district.inventory.of_org(org).filter(|device| {
         device

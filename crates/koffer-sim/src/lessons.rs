@@ -445,3 +445,161 @@ impl World {
 pub fn minute_of(clock: &SimClock, at: DateTime<Utc>) -> i64 {
     (at - clock.end_of_minute(0)).num_seconds().div_euclid(60)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use koffer_api::{AppLock, ScreenLock};
+
+    fn at(minute: i64) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-12-03T08:00:00Z")
+            .unwrap()
+            .to_utc()
+            + Duration::minutes(minute)
+    }
+
+    fn device(n: u128) -> Uuid {
+        Uuid::parse(&format!("00000000-0000-4000-8000-{n:012}")).unwrap()
+    }
+
+    fn lesson(lessons: &mut Lessons, devices: &[Uuid]) -> LessonId {
+        let new = NewLesson {
+            org: 1,
+            organization_uuid: "org".into(),
+            class_uuid: "class".into(),
+            class_name: "7b".into(),
+            teacher_login: "t.weber".into(),
+            devices: devices.to_vec(),
+            minutes: 45,
+            key: "k".into(),
+            at: at(0),
+        };
+        lessons.start(new).0
+    }
+
+    fn lock(message: &str) -> LessonCommand {
+        LessonCommand::LockScreen {
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn a_device_that_missed_commands_receives_only_the_current_state_once() {
+        let mut lessons = Lessons::new(1);
+        let away = device(1);
+        let id = lesson(&mut lessons, &[away]);
+        lessons.command(id, &lock("first"), &[away], None, at(1));
+        lessons.command(id, &lock("second"), &[away], None, at(2));
+
+        lessons.deliver(away, true, false, at(3));
+
+        let sim = &lessons.applied()[0].devices[0];
+        assert_eq!(
+            sim.applied.screen_lock,
+            Some(ScreenLock {
+                message: "second".into()
+            }),
+            "the newest state, not the first command"
+        );
+        assert_eq!(sim.deliveries, 1, "one delivery for three revisions");
+        assert_eq!(sim.applied_revision, 3, "start plus two changes");
+        assert!(!lessons.is_waiting(away), "nothing is left to send");
+    }
+
+    #[test]
+    fn a_command_that_changes_nothing_bumps_no_revision() {
+        let mut lessons = Lessons::new(1);
+        let id = lesson(&mut lessons, &[device(1)]);
+        lessons.command(id, &lock("x"), &[device(1)], None, at(1));
+
+        let changed = lessons.command(id, &lock("x"), &[device(1)], None, at(2));
+
+        assert!(
+            changed.is_empty(),
+            "the same lock again is no change to push"
+        );
+        assert_eq!(lessons.lesson(id).devices[0].revision, 2);
+    }
+
+    #[test]
+    fn an_unsupervised_device_refuses_app_lock_and_the_server_drops_it() {
+        let mut lessons = Lessons::new(1);
+        let id = lesson(&mut lessons, &[device(1)]);
+        let app = LessonCommand::AppLock {
+            bundle_id: "com.apple.Pages".into(),
+        };
+        lessons.command(id, &app, &[device(1)], None, at(1));
+
+        lessons.deliver(device(1), false, false, at(2));
+
+        let entry = &lessons.lesson(id).devices[0];
+        assert_eq!(entry.state, LessonDeviceState::Error);
+        assert_eq!(entry.error_code, Some(apple_error::NOT_SUPERVISED));
+        assert_eq!(
+            entry.restrictions.app_lock, None::<AppLock>,
+            "not kept as wanted"
+        );
+        assert!(lessons.applied()[0].devices[0].applied.is_none());
+    }
+
+    #[test]
+    fn a_busy_device_stays_waiting_and_is_served_later() {
+        let mut lessons = Lessons::new(1);
+        let id = lesson(&mut lessons, &[device(1)]);
+
+        lessons.deliver(device(1), true, true, at(1));
+        let busy = lessons.lesson(id).devices[0].state;
+        lessons.deliver(device(1), true, false, at(2));
+
+        assert_eq!(busy, LessonDeviceState::NotNow);
+        assert_eq!(
+            lessons.lesson(id).devices[0].state,
+            LessonDeviceState::Acknowledged
+        );
+    }
+
+    #[test]
+    fn events_come_in_time_order_with_an_end_before_a_push_of_the_same_second() {
+        let mut lessons = Lessons::new(1);
+        let id = lesson(&mut lessons, &[device(1)]);
+        let end = lessons.lesson(id).end_date;
+        lessons.push(device(1), end - Duration::seconds(1));
+
+        let early = lessons.take_event(at(1));
+        let first = lessons.take_event(end + Duration::seconds(5));
+        let second = lessons.take_event(end + Duration::seconds(5));
+
+        assert_eq!(early, None, "nothing is due before its time");
+        assert_eq!(
+            first,
+            Some(Event::End(id, end)),
+            "the end at 08:45:00 comes first"
+        );
+        assert!(matches!(second, Some(Event::Push(d, _)) if d == device(1)));
+        assert_eq!(lessons.take_event(end + Duration::minutes(9)), None);
+    }
+
+    #[test]
+    fn ending_lifts_every_restriction_with_a_new_revision_and_frees_the_class() {
+        let mut lessons = Lessons::new(1);
+        let id = lesson(&mut lessons, &[device(1), device(2)]);
+        lessons.command(id, &lock("x"), &[device(1)], None, at(1));
+
+        let lifted = lessons.end(id, EndReason::EndedByTeacher, at(5));
+        let again = lessons.end(id, EndReason::EndedByTeacher, at(6));
+
+        assert_eq!(lifted, [device(1), device(2)], "every device is pushed");
+        assert!(again.is_empty(), "ending twice changes nothing");
+        let ended = lessons.lesson(id);
+        assert_eq!(ended.end_date, at(5), "an early end moves the end date");
+        assert!(ended
+            .devices
+            .iter()
+            .all(|d| d.restrictions.is_none() && d.state == LessonDeviceState::Pending));
+        assert_eq!(
+            lessons.running_on("class"),
+            None,
+            "the class may start a new lesson"
+        );
+    }
+}
