@@ -8,11 +8,12 @@
 
 use chrono::{DateTime, Duration, Utc};
 use koffer_api::{
-    error_code, ComplianceState, ListMode, OrganizationKind, Policy, PolicyConfiguration,
-    PolicyVersion, TimeWindow,
+    app_compliance_field, configuration_kind, error_code, ComplianceState, OrganizationKind,
+    Policy, PolicyConfiguration, PolicyVersion, TimeWindow,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use serde_json::Value;
 
 use crate::catalogue;
 use crate::district::{District, OrgIdx, Organisation};
@@ -61,11 +62,16 @@ pub fn server_compliance(
         .iter()
         .map(|install| catalogue::app_entry(install.app).bundle_id)
         .collect();
-    let violated = policies_in_effect(device, organisation, device.last_connection)
-        .iter()
-        .flat_map(|version| &version.configurations)
-        .filter_map(PolicyConfiguration::app_compliance)
-        .any(|rule| violates(&installed, &rule));
+    let at = device.last_connection;
+    let violated = policies_on(device, organisation)
+        .filter_map(|policy| policy.newest_published())
+        .filter(|version| version.is_active_at(at))
+        .any(|version| {
+            version
+                .configurations
+                .iter()
+                .any(|c| violates(&installed, c))
+        });
     if violated {
         ComplianceState::NonCompliant
     } else {
@@ -73,42 +79,56 @@ pub fn server_compliance(
     }
 }
 
-/// The newest published versions of the policies on the device's groups that are in effect at
-/// `at` (inside a time window, or without any).
-fn policies_in_effect(
-    device: &Device,
-    organisation: &Organisation,
-    at: DateTime<Utc>,
-) -> Vec<PolicyVersion> {
+/// The organisation's policies on one of the device's groups.
+fn policies_on<'a>(
+    device: &'a Device,
+    organisation: &'a Organisation,
+) -> impl Iterator<Item = &'a Policy> + 'a {
     let groups: Vec<&str> = device
         .groups
         .iter()
         .filter_map(|&g| organisation.groups.get(usize::from(g)))
         .map(|group| group.uuid.as_str())
         .collect();
-    organisation
-        .policies
-        .iter()
-        .filter(|policy| {
-            policy
-                .group_uuids
-                .iter()
-                .any(|g| groups.contains(&g.as_str()))
-        })
-        .filter_map(|policy| policy.newest_published().map(|v| v.into_owned()))
-        .filter(|version| version.is_active_at(at))
-        .collect()
+    organisation.policies.iter().filter(move |policy| {
+        policy
+            .group_uuids
+            .iter()
+            .any(|g| groups.contains(&g.as_str()))
+    })
 }
 
-fn violates(installed: &[&str], rule: &koffer_api::AppCompliance) -> bool {
-    let listed = |bundle_id: &&str| rule.apps.iter().any(|app| app == bundle_id);
-    let missing = rule
-        .required_apps
-        .iter()
-        .any(|required| !installed.contains(&required.as_str()));
-    let forbidden = match rule.list_mode {
-        ListMode::Blacklist => installed.iter().any(listed),
-        ListMode::Whitelist => !installed.iter().all(listed),
+/// Whether the installed apps break an app-compliance configuration. Reads the JSON in place
+/// with the lenient rules of [`PolicyConfiguration::app_compliance`], since every check-in
+/// runs this and the lists are long.
+fn violates(installed: &[&str], configuration: &PolicyConfiguration) -> bool {
+    if configuration.kind != configuration_kind::APP_COMPLIANCE {
+        return false;
+    }
+    let list = |field: &str| {
+        configuration
+            .values
+            .get(field)
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<&str>>()
+            })
+            .unwrap_or_default()
+    };
+    let list_mode = configuration.values.get(app_compliance_field::LIST_MODE);
+    let whitelist = list_mode.and_then(Value::as_str) == Some("WHITELIST");
+    let (apps, required) = (
+        list(app_compliance_field::APPS),
+        list(app_compliance_field::REQUIRED_APPS),
+    );
+    let missing = required.iter().any(|app| !installed.contains(app));
+    let forbidden = if whitelist {
+        installed.iter().any(|app| !apps.contains(app))
+    } else {
+        installed.iter().any(|app| apps.contains(app))
     };
     missing || forbidden
 }
@@ -346,16 +366,17 @@ fn toggled_camera(configurations: &[PolicyConfiguration]) -> Vec<PolicyConfigura
 
 #[cfg(test)]
 mod tests {
-    use koffer_api::AppCompliance;
+    use koffer_api::{AppCompliance, ListMode};
 
     use super::*;
 
-    fn rule(list_mode: ListMode, apps: &[&str], required: &[&str]) -> AppCompliance {
+    fn rule(list_mode: ListMode, apps: &[&str], required: &[&str]) -> PolicyConfiguration {
         AppCompliance {
             list_mode,
             apps: apps.iter().map(|&a| a.to_owned()).collect(),
             required_apps: required.iter().map(|&a| a.to_owned()).collect(),
         }
+        .configuration("Apps")
     }
 
     #[test]
@@ -383,5 +404,12 @@ mod tests {
             violates(&installed, &missing),
             "a required app must be there"
         );
+    }
+
+    #[test]
+    fn other_configuration_kinds_never_break_compliance() {
+        let restrictions = crate::policy_seed::restrictions(false, false);
+
+        assert!(!violates(&["com.apple.Keynote"], &restrictions));
     }
 }
