@@ -2,7 +2,7 @@ import { screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 
-import { appState } from "./fake-shell";
+import { appError, appState } from "./fake-shell";
 import { requests } from "./fake-shell";
 import { checkIn, lessonWorld, openConsole, TEACHER, teacherState } from "./lesson-fixtures";
 
@@ -159,6 +159,59 @@ describe("a lesson's time", () => {
     expect(ended).toHaveTextContent("Einschränkungen sind aufgehoben");
     expect(screen.queryAllByTestId("tile-locked"), "no tile stays locked").toEqual([]);
     expect(screen.getByTestId("lesson-start"), "a new lesson can start").toBeEnabled();
+  });
+});
+
+describe("the end of a lesson by its time", () => {
+  it("shows the restrictions lifted when the server ended the lesson at its end time", async () => {
+    const { world, emitLesson } = await openConsole();
+    await openClass();
+    await startLesson();
+    await userEvent.click(screen.getByTestId("lesson-lock"));
+
+    const view = world.views.get("class-7b")!;
+    const tiles = view.tiles.map((t) => ({ ...t, locked: false, ack: "pending" as const }));
+    const lesson = { ...view.lesson!, state: "ended" as const, endReason: "END_TIME" };
+    world.views.set("class-7b", { ...view, tiles, lesson });
+    emitLesson("class-7b");
+
+    const ended = await screen.findByTestId("lesson-ended");
+    expect(ended).toHaveTextContent(/Der Unterricht ist um \d\d:\d\d zu Ende gegangen/);
+    expect(ended).toHaveTextContent("Einschränkungen sind aufgehoben");
+    expect(screen.queryAllByTestId("tile-locked")).toEqual([]);
+    expect(screen.getByTestId("lesson-lock"), "no commands after the end").toBeDisabled();
+  });
+});
+
+describe("refusals", () => {
+  it("shows the shell's refusal of a web page next to the field, in German", async () => {
+    const { call } = await openConsole();
+    await openClass();
+    await startLesson();
+    const fallback = call.getMockImplementation()!;
+    call.mockImplementation(async (name, request) => {
+      if (name !== "lesson_command") return fallback(name, request);
+      throw appError({ code: "invalid_input", key: "bad_url", field: "url", message: "Only …" });
+    });
+
+    await userEvent.type(screen.getByTestId("web-page-url"), "https://intranet{Enter}");
+
+    expect(await screen.findByTestId("web-page-error")).toHaveTextContent(
+      "Nur Adressen mit http:// oder https:// lassen sich öffnen",
+    );
+  });
+
+  it("says why a class cannot be taught and offers no start", async () => {
+    const world = lessonWorld();
+    const view = world.views.get("class-9a")!;
+    const whyNot = "Diese Klasse unterrichten Sie nicht.";
+    world.views.set("class-9a", { ...view, canTeach: false, whyNot });
+    await openConsole(world);
+
+    await openClass("9a Mathe");
+
+    expect(screen.getByTestId("lesson-cannot")).toHaveTextContent(whyNot);
+    expect(screen.queryByTestId("lesson-start")).toBeNull();
   });
 });
 
