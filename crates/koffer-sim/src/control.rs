@@ -97,13 +97,17 @@ async fn steer_device(
 ) -> Answer {
     let Steer { online, busy } = decode(body)?;
     let mut world = sim.current_mut();
-    let (_, minute) = sim.clock.now_in_minute();
+    let (now, minute) = sim.clock.now_in_minute();
     let device = known_device(&world.district, uuid)?;
     if let Some(online) = online {
         world.set_online(device, online, minute);
     }
     if let Some(busy) = busy {
         world.check_ins.set_busy(device, busy);
+    }
+    if online == Some(true) && world.lessons.is_waiting(device) {
+        // The push a lesson sent while the device was away reaches it once it is back.
+        world.push_lesson(&[device], now);
     }
     tracing::info!(%device, ?online, ?busy, "device behaviour changed");
     Ok(ok(&Behaviour {
