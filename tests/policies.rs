@@ -547,3 +547,32 @@ async fn a_copy_into_a_school_without_rights_is_refused_naming_it() {
         "nothing was copied"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn other_time_windows_in_the_template_show_in_the_preview() {
+    let emulator = district();
+    let (_root, app) = synced_app(&emulator, "DISTRICT_ADMIN").await;
+    let overview = app.template_overview(Empty {}).unwrap();
+    let same = overview
+        .iter()
+        .find(|r| r.state == TemplateState::Same)
+        .expect("a copy the same as its template");
+    let saturday = r#"{"timeWindows": [{"weekday": 6, "start": "09:00", "end": "12:00"}]}"#;
+    let path = format!("/sim/policies/{}/bump", same.template_uuid);
+    http_request(&emulator.url, "POST", &path, Some(saturday));
+
+    app.start_sync(SyncRequest { full: false }).await.unwrap();
+    let preview = app.template_diff(template_ref(same)).unwrap();
+    let overview = app.template_overview(Empty {}).unwrap();
+
+    assert!(
+        preview.time_windows_changed,
+        "copying would set Saturday's window"
+    );
+    assert_eq!(preview.template.time_windows[0].weekday, 6);
+    let now = overview
+        .iter()
+        .find(|r| r.template_uuid == same.template_uuid && r.org_uuid == same.org_uuid)
+        .unwrap();
+    assert_eq!(now.state, TemplateState::Differs, "{now:?}");
+}

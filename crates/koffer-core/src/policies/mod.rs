@@ -126,6 +126,10 @@ pub struct TemplateDiff {
     pub removed: Vec<ConfigurationChange>,
     pub changed: Vec<ConfigurationChange>,
     pub unchanged: u32,
+    /// The copy's time windows differ from the template's (as sets): copying sets the
+    /// template's (both lists are in `template.timeWindows` and `copy.timeWindows`). `false`
+    /// without a copy: the new policy simply gets the template's.
+    pub time_windows_changed: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -149,7 +153,7 @@ pub struct TemplateOverviewRow {
     pub org_name: String,
     pub copy_uuid: Option<String>,
     pub state: TemplateState,
-    /// Configurations added, removed or changed.
+    /// Configurations added, removed or changed, plus one when the time windows differ.
     pub changes: u32,
 }
 
@@ -300,7 +304,8 @@ pub fn template_overview(conn: &Connection) -> Result<Vec<TemplateOverviewRow>> 
         for school in &schools {
             let copy = policies::copy_of(conn, &template.uuid, &school.uuid)?;
             let compared = diff_of(template, copy.as_ref());
-            let state = match (&copy, compared.is_same()) {
+            let windows = copy.as_ref().is_some_and(|c| windows_differ(template, c));
+            let state = match (&copy, compared.is_same() && !windows) {
                 (None, _) => TemplateState::Missing,
                 (Some(_), true) => TemplateState::Same,
                 (Some(_), false) => TemplateState::Differs,
@@ -312,7 +317,7 @@ pub fn template_overview(conn: &Connection) -> Result<Vec<TemplateOverviewRow>> 
                 org_name: school.name.clone(),
                 copy_uuid: copy.map(|c| c.uuid),
                 state,
-                changes: compared.changes(),
+                changes: compared.changes() + u32::from(windows),
             });
         }
     }
@@ -348,7 +353,25 @@ fn compare(
         removed: compared.removed,
         changed: compared.changed,
         unchanged: compared.unchanged,
+        time_windows_changed: copy.is_some_and(|c| windows_differ(template, c)),
     }
+}
+
+/// Whether the newest versions' time windows differ, whatever their order.
+fn windows_differ(template: &StoredPolicy, copy: &StoredPolicy) -> bool {
+    let windows = |p: &StoredPolicy| {
+        let mut listed: Vec<(u8, String, String)> = p
+            .newest()
+            .map(|v| v.time_windows.iter())
+            .into_iter()
+            .flatten()
+            .map(|w| (w.weekday, w.start.clone(), w.end.clone()))
+            .collect();
+        listed.sort();
+        listed.dedup();
+        listed
+    };
+    windows(template) != windows(copy)
 }
 
 fn cached_template(conn: &Connection, names: &Names, uuid: &str) -> Result<StoredPolicy> {

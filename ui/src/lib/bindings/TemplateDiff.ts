@@ -18,4 +18,10 @@ templateVersion: number,
 /**
  * The copy's newest version, compared here; a copy sends it as expected.
  */
-copyVersion: number | null, added: Array<ConfigurationChange>, removed: Array<ConfigurationChange>, changed: Array<ConfigurationChange>, unchanged: number, };
+copyVersion: number | null, added: Array<ConfigurationChange>, removed: Array<ConfigurationChange>, changed: Array<ConfigurationChange>, unchanged: number, 
+/**
+ * The copy's time windows differ from the template's (as sets): copying sets the
+ * template's (both lists are in `template.timeWindows` and `copy.timeWindows`). `false`
+ * without a copy: the new policy simply gets the template's.
+ */
+timeWindowsChanged: boolean, };

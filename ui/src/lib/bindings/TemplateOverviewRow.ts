@@ -6,6 +6,6 @@ import type { TemplateState } from "./TemplateState";
  */
 export type TemplateOverviewRow = { templateUuid: string, templateName: string, orgUuid: string, orgName: string, copyUuid: string | null, state: TemplateState, 
 /**
- * Configurations added, removed or changed.
+ * Configurations added, removed or changed, plus one when the time windows differ.
  */
 changes: number, };
