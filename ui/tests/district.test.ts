@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { openApp, rowsShown } from "./app-harness";
 import { appState, PROD, QM, requests } from "./fake-shell";
+import { district } from "./fake-policies";
 
 vi.mock("../src/lib/api", () => ({ call: vi.fn(), onSyncEvent: vi.fn(), onLedgerEvent: vi.fn() }));
 
@@ -25,7 +26,7 @@ vi.mock("../src/lib/charts", async (importOriginal) => {
 const districtUser = () => appState({ profiles: [{ ...PROD, role: "DISTRICT_ADMIN" }, QM] });
 
 async function openDistrict() {
-  const app = await openApp({}, districtUser());
+  const app = await openApp({ district: () => district() }, districtUser());
   await userEvent.click(screen.getByTestId("tab-district"));
   await screen.findByTestId("district-table");
   return app;
@@ -121,5 +122,27 @@ describe("the district view", () => {
     expect(names(), "highest rate first").toEqual(["Grundschule Süd", "Gesamtschule Nord"]);
     await userEvent.click(screen.getByTestId("district-sort-compliance"));
     expect(names()).toEqual(["Gesamtschule Nord", "Grundschule Süd"]);
+  });
+
+  it("exports the schools as a file, saying it holds no user names", async () => {
+    const { call } = await openDistrict();
+
+    await userEvent.click(screen.getByTestId("district-export"));
+    const dialog = await screen.findByTestId("export-dialog");
+    expect(dialog).toHaveTextContent("eine Zeile für die 2 Schulen");
+    expect(dialog).toHaveTextContent("Benutzernamen enthält sie nicht");
+    expect(within(dialog).queryByTestId("export-leave-out-names")).toBeNull();
+    await userEvent.click(within(dialog).getByTestId("export-csv"));
+    await userEvent.click(within(dialog).getByTestId("export-save"));
+
+    await within(dialog).findByTestId("export-outcome");
+    expect(requests(call, "export_report")).toEqual([
+      expect.objectContaining({
+        report: "district",
+        format: "csv",
+        includeUserNames: false,
+        onlyNonCompliant: false,
+      }),
+    ]);
   });
 });

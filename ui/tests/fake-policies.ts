@@ -333,7 +333,6 @@ export function policyHandlers(world: FakePolicies = fakePolicies()) {
     template_diff: (request: TemplateRef) => compare(world, request),
     copy_template: (request: TemplateCopy) => copyTemplate(world, request),
     publish_policy: (request: PublishRequest) => publish(world, request),
-    district: () => district(),
   };
 }
 
