@@ -29,8 +29,11 @@ import type { LessonCommandRequest } from "./LessonCommandRequest";
 import type { LicenceReport } from "./LicenceReport";
 import type { LocationAnswer } from "./LocationAnswer";
 import type { Overview } from "./Overview";
+import type { PolicyQuery } from "./PolicyQuery";
+import type { PolicyRow } from "./PolicyRow";
 import type { ProfileInfo } from "./ProfileInfo";
 import type { ProfileRef } from "./ProfileRef";
+import type { PublishRequest } from "./PublishRequest";
 import type { Remediation } from "./Remediation";
 import type { RemediationPreview } from "./RemediationPreview";
 import type { Requested } from "./Requested";
@@ -39,6 +42,10 @@ import type { SignIn } from "./SignIn";
 import type { StartLesson } from "./StartLesson";
 import type { SyncRequest } from "./SyncRequest";
 import type { SyncSummary } from "./SyncSummary";
+import type { TemplateCopy } from "./TemplateCopy";
+import type { TemplateDiff } from "./TemplateDiff";
+import type { TemplateOverviewRow } from "./TemplateOverviewRow";
+import type { TemplateRef } from "./TemplateRef";
 
 export type Commands = {
   app_state: { request: Empty; response: AppState };
@@ -68,6 +75,12 @@ export type Commands = {
   device_location: { request: DeviceRef; response: LocationAnswer };
   audit_log: { request: Empty; response: Array<AuditEntry> };
   erase_follow_ups: { request: Empty; response: Array<EraseFollowUp> };
+  policies: { request: PolicyQuery; response: Array<PolicyRow> };
+  device_policies: { request: DeviceRef; response: Array<PolicyRow> };
+  template_overview: { request: Empty; response: Array<TemplateOverviewRow> };
+  template_diff: { request: TemplateRef; response: TemplateDiff };
+  copy_template: { request: TemplateCopy; response: TemplateDiff };
+  publish_policy: { request: PublishRequest; response: PolicyRow };
   classes: { request: Empty; response: Array<ClassSummary> };
   class_view: { request: ClassRef; response: ClassView };
   start_lesson: { request: StartLesson; response: ClassView };
