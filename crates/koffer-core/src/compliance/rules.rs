@@ -11,9 +11,11 @@
 //!   - required apps are the union over all of them: each must be installed;
 //!   - an app listed by any block list ("listed apps are forbidden") is forbidden, even where
 //!     an allow list lists it or a policy requires it (a conflict the report then shows);
-//!   - when at least one allow list ("only listed apps are allowed") is in effect, an installed
-//!     app is allowed if any allow list in effect lists it or any policy in effect requires it;
-//!     every other installed app is forbidden.
+//!   - every allow list ("only listed apps are allowed") in effect must be satisfied on its
+//!     own: an installed app is forbidden when any allow list in effect does not list it, so an
+//!     exam policy allowing four apps is not widened by a lesson policy allowing forty. An app
+//!     a policy in effect requires is never forbidden by an allow list (only by a block list),
+//!     so requiring an app and allowing a list never contradict each other.
 //! - A device none of whose policies with app compliance is in effect has no policy: it is
 //!   neither compliant nor non-compliant, and counts as compliant in rates.
 //!
@@ -228,15 +230,11 @@ fn is_forbidden(app: AppId, rules: &[&AppRule], required: &[AppId]) -> bool {
     if blocks.any(|r| listed(&r)) {
         return true;
     }
-    let mut allows = rules
-        .iter()
-        .filter(|r| r.list_mode == ListMode::Whitelist)
-        .peekable();
-    if allows.peek().is_none() {
+    if required.binary_search(&app).is_ok() {
         return false;
     }
-    let allowed = allows.any(|r| listed(&r)) || required.binary_search(&app).is_ok();
-    !allowed
+    let mut allows = rules.iter().filter(|r| r.list_mode == ListMode::Whitelist);
+    allows.any(|r| !listed(&r))
 }
 
 #[cfg(test)]
@@ -441,20 +439,33 @@ mod tests {
     }
 
     #[test]
-    fn an_app_is_allowed_when_any_allow_list_in_effect_lists_it() {
+    fn every_allow_list_in_effect_must_list_an_app_for_it_to_be_allowed() {
         let mut apps = Apps::new();
-        let first = apps.rule(ListMode::Whitelist, &["com.pages"], &[]);
-        let second = apps.rule(ListMode::Whitelist, &["com.keynote"], &[]);
-        let installed = apps.ids(&["com.pages", "com.keynote", "com.games"]);
-        let (a, b) = (policy("A", vec![first]), policy("B", vec![second]));
+        let lessons = apps.rule(ListMode::Whitelist, &["com.pages", "com.keynote", "com.maps"], &[]);
+        let exam = apps.rule(ListMode::Whitelist, &["com.pages", "com.keynote"], &[]);
+        let installed = apps.ids(&["com.pages", "com.keynote", "com.maps"]);
+        let (a, b) = (policy("Unterricht", vec![lessons]), policy("Prüfung", vec![exam]));
 
         let verdict = evaluate(&installed, &[&a, &b]);
 
         assert_eq!(
             apps.names(&verdict.forbidden),
-            ["com.games"],
-            "allow lists add up; two of them must not forbid each other's apps"
+            ["com.maps"],
+            "an exam's short list is not widened by the lessons' longer one"
         );
+    }
+
+    #[test]
+    fn a_required_app_is_allowed_even_by_an_allow_list_of_another_policy() {
+        let mut apps = Apps::new();
+        let exam = apps.rule(ListMode::Whitelist, &["com.pages"], &[]);
+        let require = apps.rule(ListMode::Blacklist, &[], &["com.anton"]);
+        let installed = apps.ids(&["com.pages", "com.anton"]);
+        let (a, b) = (policy("Prüfung", vec![exam]), policy("Pflicht", vec![require]));
+
+        let verdict = evaluate(&installed, &[&a, &b]);
+
+        assert_eq!(verdict.state, KofferState::Compliant, "requiring an app allows it");
     }
 
     #[test]
