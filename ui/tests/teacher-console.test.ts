@@ -43,6 +43,7 @@ describe("the teacher console", () => {
     expect(screen.getByTestId("tab-lessons")).toHaveAttribute("aria-selected", "true");
     expect(screen.queryByTestId("tab-inventory"), "a teacher works in lessons only").toBeNull();
     expect(screen.queryByTestId("action-erase")).toBeNull();
+    expect(screen.queryByText("Meine Organisationen:"), "no organisations to choose").toBeNull();
     const classes = await screen.findAllByTestId("class-item");
     expect(classes.map((item) => item.dataset.name)).toEqual(["7b", "9a Mathe"]);
     expect(classes[0]).toHaveTextContent("8 Schüler · 8 Geräte");
