@@ -172,6 +172,9 @@ export function compare(world: FakePolicies, { templateUuid, orgUuid }: Template
     removed: [],
     changed: [],
     unchanged: 0,
+    timeWindowsChanged:
+      copy !== undefined &&
+      JSON.stringify(copy.timeWindows) !== JSON.stringify(template.timeWindows),
   };
   for (const c of template.configurations) {
     const other = theirs.get(key(c));
@@ -202,7 +205,11 @@ export function overview(world: FakePolicies): TemplateOverviewRow[] {
     .flatMap((template) =>
       [NORD, SUED].map((org) => {
         const diff = compare(world, { templateUuid: template.uuid, orgUuid: org.uuid });
-        const changes = diff.added.length + diff.removed.length + diff.changed.length;
+        const changes =
+          diff.added.length +
+          diff.removed.length +
+          diff.changed.length +
+          (diff.timeWindowsChanged ? 1 : 0);
         return {
           templateUuid: template.uuid,
           templateName: template.name,
@@ -254,6 +261,7 @@ export function copyTemplate(world: FakePolicies, request: TemplateCopy): Templa
     copy.version += 1;
     copy.published = false;
     copy.configurations = configurations;
+    copy.timeWindows = structuredClone(template.timeWindows);
   } else {
     const org = [NORD, SUED].find((o) => o.uuid === request.orgUuid)!;
     world.rows.push(

@@ -15,12 +15,19 @@ const lessonHours = [1, 2, 3, 4, 5].map((weekday) => ({ weekday, start: "08:00",
 
 function plan(changes: Partial<CopyPlan> = {}): CopyPlan {
   return {
-    template: { name: "Unterricht", version: 4, published: true, publishedVersion: 4 },
-    copy: { version: 2, published: true, publishedVersion: 2 },
+    template: {
+      name: "Unterricht",
+      version: 4,
+      published: true,
+      publishedVersion: 4,
+      timeWindows: lessonHours,
+    },
+    copy: { version: 2, published: true, publishedVersion: 2, timeWindows: lessonHours },
     added: [],
     removed: [],
     changed: [],
     unchanged: 0,
+    timeWindowsChanged: false,
     ...changes,
   };
 }
@@ -147,6 +154,16 @@ describe("the copy's summary", () => {
         label: "Ändert sich (Schule → Vorlage):",
         items: ["Einschränkungen „Standard“: Kamera erlaubt: Ja → Nein"],
       },
+    ]);
+  });
+
+  it("says how the time windows change when they differ", () => {
+    const copy = { version: 2, published: true, publishedVersion: 2, timeWindows: [] };
+
+    const summary = copySummary(plan({ copy, timeWindowsChanged: true }), "Grundschule Süd");
+
+    expect(summary.lines).toEqual([
+      { key: "windows", label: "Zeitfenster:", items: ["immer → Mo–Fr 08:00–13:00"] },
     ]);
   });
 

@@ -157,12 +157,19 @@ export interface ValueDifference {
 
 /** What copying a template into a school would change, as the diff of the two tells it. */
 export interface CopyPlan {
-  template: Versioned & { name: string };
-  copy: Versioned | null;
+  template: Versioned & { name: string; timeWindows: Window[] };
+  copy: (Versioned & { timeWindows: Window[] }) | null;
   added: Change[];
   removed: Change[];
   changed: Change[];
   unchanged: number;
+  /** The copy's time windows differ from the template's: copying sets the template's. */
+  timeWindowsChanged: boolean;
+}
+
+/** "Mo–Fr 08:00–13:00, Sa 09:00–12:00", or "immer" for none. */
+export function windowsText(windows: readonly Window[]): string {
+  return windows.length === 0 ? t("policy.always") : formatWindows(windows).join(", ");
 }
 
 /**
@@ -208,6 +215,15 @@ export function copySummary(plan: CopyPlan, orgName: string) {
       (change) => `${configurationTitle(change)}: ${changedValues(change).join("; ")}`,
     );
     lines.push({ key: "changed", label: t("copy.changes"), items });
+  }
+  if (plan.timeWindowsChanged && plan.copy) {
+    const items = [
+      t("copy.windowsChange", {
+        from: windowsText(plan.copy.timeWindows),
+        to: windowsText(plan.template.timeWindows),
+      }),
+    ];
+    lines.push({ key: "windows", label: t("copy.windows"), items });
   }
   const unchanged = t("copy.unchangedCount", { count: plan.unchanged });
   const inEffect = plan.copy?.published
