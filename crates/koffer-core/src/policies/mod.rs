@@ -499,3 +499,112 @@ async fn refresh(client: &Client, store: &mut Store, org: &str) -> Result<()> {
     let fetched = client.policies(org).await?;
     store.with_tx(|tx| policies::replace_org_policies(tx, org, &fetched))
 }
+
+#[cfg(test)]
+mod tests {
+    use koffer_api::Policy;
+    use serde_json::json;
+
+    use super::*;
+    use crate::store::catalog;
+
+    fn org(uuid: &str, name: &str, kind: OrganizationKind) -> Organization {
+        Organization {
+            uuid: uuid.to_owned(),
+            name: name.to_owned(),
+            kind,
+            parent_uuid: None,
+        }
+    }
+
+    fn policy(uuid: &str, org: &str, template: Option<&str>, ssid: &str) -> Policy {
+        serde_json::from_value(
+            json!({"uuid": uuid, "organizationUuid": org, "name": "WLAN",
+            "version": 2, "published": true, "templateUuid": template,
+            "modificationDate": "2026-12-01T00:00:00Z",
+            "configurations": [{"type": "WIFI", "name": "Schul-WLAN", "ssid": ssid}]}),
+        )
+        .unwrap()
+    }
+
+    /// A template, one school with the same copy, one with a changed copy, one without.
+    fn district() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_in(dir.path()).unwrap();
+        let orgs = [
+            org("tpl", "Vorlagen", OrganizationKind::Template),
+            org("a", "Schule A", OrganizationKind::School),
+            org("b", "Schule B", OrganizationKind::School),
+            org("c", "Schule C", OrganizationKind::School),
+            org("d", "Bezirk", OrganizationKind::District),
+        ];
+        store
+            .with_tx(|tx| {
+                organisations::replace_all(tx, &orgs)?;
+                catalog::replace_policies(tx, "tpl", &[policy("t", "tpl", None, "Schule")])?;
+                catalog::replace_policies(tx, "a", &[policy("pa", "a", Some("t"), "Schule")])?;
+                catalog::replace_policies(tx, "b", &[policy("pb", "b", Some("t"), "Gast")])
+            })
+            .unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn the_overview_has_one_row_per_template_and_school() {
+        let (_dir, store) = district();
+
+        let rows = template_overview(store.conn()).unwrap();
+
+        let states: Vec<(&str, TemplateState, u32)> = rows
+            .iter()
+            .map(|r| (r.org_name.as_str(), r.state, r.changes))
+            .collect();
+        assert_eq!(
+            states,
+            [
+                ("Schule A", TemplateState::Same, 0),
+                ("Schule B", TemplateState::Differs, 1),
+                ("Schule C", TemplateState::Missing, 1),
+            ],
+            "schools only, by name; the district has no row"
+        );
+    }
+
+    #[test]
+    fn the_preview_carries_the_versions_a_copy_must_expect() {
+        let (_dir, store) = district();
+        let wanted = TemplateRef {
+            template_uuid: "t".to_owned(),
+            org_uuid: "b".to_owned(),
+        };
+
+        let diff = template_diff(store.conn(), &wanted).unwrap();
+
+        assert_eq!((diff.template_version, diff.copy_version), (2, Some(2)));
+        assert_eq!(diff.org_name, "Schule B");
+        assert_eq!(diff.changed[0].values[0].copy.as_deref(), Some("Gast"));
+        assert!(!diff.time_windows_changed);
+    }
+
+    #[test]
+    fn only_templates_are_compared_and_only_with_schools() {
+        let (_dir, store) = district();
+        let not_a_template = TemplateRef {
+            template_uuid: "pa".to_owned(),
+            org_uuid: "b".to_owned(),
+        };
+        let not_a_school = TemplateRef {
+            template_uuid: "t".to_owned(),
+            org_uuid: "d".to_owned(),
+        };
+
+        let refused = template_diff(store.conn(), &not_a_template).unwrap_err();
+        let district = template_diff(store.conn(), &not_a_school).unwrap_err();
+
+        assert!(refused.to_string().contains("not a template"), "{refused}");
+        assert!(
+            district.to_string().contains("Bezirk is not a school"),
+            "{district}"
+        );
+    }
+}
