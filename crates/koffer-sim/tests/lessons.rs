@@ -1173,3 +1173,42 @@ async fn a_teachers_device_action_is_refused_with_a_pointer_to_lessons() {
         "the message says where to go instead: {message}"
     );
 }
+
+#[tokio::test]
+async fn the_list_holds_running_lessons_and_those_ended_in_the_last_12_hours() {
+    let running = start(frozen(1)).await;
+    let class = any_class(&running).await;
+    let lesson = start_lesson(&running, &class, 45).await;
+    let path = format!("{}?{}={}", paths::LESSONS, paths::TENANT_PARAM, class.org);
+    let listed = |page: Page<Lesson>| page.results.into_iter().map(|l| l.uuid).collect::<Vec<_>>();
+
+    let while_running = get(&running, &path, &admin(&running))
+        .await
+        .json()
+        .await
+        .unwrap();
+    advance(&running, 45 + 11 * 60).await;
+    let ended_recently = get(&running, &path, &admin(&running))
+        .await
+        .json()
+        .await
+        .unwrap();
+    advance(&running, 2 * 60).await;
+    let ended_long_ago = get(&running, &path, &admin(&running))
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    assert_eq!(
+        listed(while_running),
+        [lesson.uuid.clone()],
+        "a running lesson is listed"
+    );
+    assert_eq!(
+        listed(ended_recently),
+        [lesson.uuid],
+        "an ended one for 12 hours"
+    );
+    assert!(listed(ended_long_ago).is_empty(), "and then no longer");
+}
