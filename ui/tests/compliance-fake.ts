@@ -1,20 +1,15 @@
 // The compliance side of the fake shell: a report over the first devices of the seeded
 // district, remediation previews that count VPP licences per organisation the way the shell
 // does, licences and DEP profiles, and the exports asked for.
-import { vi } from "vitest";
-
-import * as api from "../src/lib/api";
+import type { CommandName, CommandRequest, CommandResponse } from "../src/lib/api";
+import type { AppRef } from "../src/lib/bindings/AppRef";
 import type { Check } from "../src/lib/bindings/Check";
-import type {
-  AppRef,
-  ComplianceCommands,
-  ComplianceQuery,
-  ComplianceRow,
-  ExportRequest,
-  LicenceReport,
-  Remediation,
-  RemediationPreview,
-} from "../src/lib/compliance-types";
+import type { ComplianceQuery } from "../src/lib/bindings/ComplianceQuery";
+import type { ComplianceRow } from "../src/lib/bindings/ComplianceRow";
+import type { ExportRequest } from "../src/lib/bindings/ExportRequest";
+import type { LicenceReport } from "../src/lib/bindings/LicenceReport";
+import type { Remediation } from "../src/lib/bindings/Remediation";
+import type { RemediationPreview } from "../src/lib/bindings/RemediationPreview";
 import { device, ledgerEntry, NOW, ORGS, type FakeActions } from "./fake-shell";
 
 export const KEYNOTE: AppRef = { bundleId: "com.apple.Keynote", name: "Keynote" };
@@ -229,19 +224,21 @@ function licences(world: FakeCompliance): LicenceReport {
   };
 }
 
+type Compliance =
+  | "compliance"
+  | "device_compliance"
+  | "remediation_preview"
+  | "request_remediation"
+  | "licences"
+  | "export_report";
+
 type Handlers = {
-  [K in keyof ComplianceCommands]: (
-    request: ComplianceCommands[K]["request"],
-  ) => ComplianceCommands[K]["response"];
+  [K in Compliance & CommandName]: (request: CommandRequest<K>) => CommandResponse<K>;
 };
 
-/** Answers the compliance commands from `world`, and every other one as before. */
-export function withCompliance(
-  world: FakeCompliance,
-  actions: FakeActions,
-  overrides: Partial<Handlers> = {},
-) {
-  const handlers: Handlers = {
+/** The fake shell's answers to the compliance commands, from `world`; hand them to openApp. */
+export function complianceHandlers(world: FakeCompliance, actions: FakeActions): Handlers {
+  return {
     compliance: (request) => report(world, request),
     device_compliance: ({ uuid }) => ({
       row: world.rows.find((row) => row.deviceUuid === uuid) ?? complianceRow(indexOf(uuid)),
@@ -252,7 +249,7 @@ export function withCompliance(
           version: 3,
           newestVersion: 4,
           active: true,
-          timeWindows: ["Mo–Fr 07:30–13:15"],
+          timeWindows: ["Mon", "Tue", "Wed", "Thu", "Fri"].map((day) => `${day} 07:30–13:15`),
           listMode: "BLACKLIST",
           apps: [TIKTOK],
           requiredApps: [KEYNOTE],
@@ -273,16 +270,5 @@ export function withCompliance(
         contentBase64: btoa(content),
       };
     },
-    ...overrides,
   };
-  const call = vi.mocked(api.call);
-  const before = call.getMockImplementation()!;
-  call.mockImplementation((async (name: string, request: unknown) => {
-    if (name in handlers) {
-      const handler = handlers[name as keyof Handlers] as (request: unknown) => unknown;
-      return structuredClone(await handler(request));
-    }
-    return before(name as never, request as never);
-  }) as typeof api.call);
-  return call;
 }

@@ -7,7 +7,7 @@ import {
   fakeCompliance,
   KEYNOTE,
   TIKTOK,
-  withCompliance,
+  complianceHandlers,
   type FakeCompliance,
 } from "./compliance-fake";
 import { device, fakeActions, requests } from "./fake-shell";
@@ -15,11 +15,10 @@ import { device, fakeActions, requests } from "./fake-shell";
 vi.mock("../src/lib/api", () => ({ call: vi.fn(), onSyncEvent: vi.fn(), onLedgerEvent: vi.fn() }));
 
 async function openCompliance(world: FakeCompliance = fakeCompliance(), actions = fakeActions()) {
-  const app = await openApp({}, undefined, actions);
-  const call = withCompliance(world, actions);
+  const app = await openApp(complianceHandlers(world, actions), undefined, actions);
   await userEvent.click(screen.getByTestId("tab-compliance"));
   const rows = await screen.findAllByTestId("compliance-row");
-  return { ...app, call, rows, world, actions };
+  return { ...app, rows, world, actions };
 }
 
 function rowOf(index: number): HTMLElement {
@@ -76,10 +75,7 @@ describe("the compliance view", () => {
     await userEvent.click(screen.getByTestId("only-non-compliant"));
 
     await waitFor(() => {
-      const last = requests(call, "compliance" as never).at(-1) as unknown as {
-        query: { organisations: string[] };
-        onlyNonCompliant: boolean;
-      };
+      const last = requests(call, "compliance").at(-1)!;
       expect(last.query.organisations).toEqual(["org-nord"]);
       expect(last.onlyNonCompliant).toBe(true);
     });
@@ -107,6 +103,7 @@ describe("the compliance view", () => {
     expect(policy).toHaveTextContent("gilt jetzt");
     expect(policy).toHaveTextContent("Verboten: TikTok");
     expect(policy).toHaveTextContent("Pflicht-Apps: Keynote");
+    expect(policy, "the days in German, joined").toHaveTextContent("Zeiten: Mo–Fr 07:30–13:15");
   });
 });
 
@@ -136,7 +133,7 @@ describe("installing a missing app", () => {
     await userEvent.click(confirm);
 
     await within(dialog).findByTestId("remedy-progress");
-    expect(requests(call, "request_remediation" as never)).toEqual([
+    expect(requests(call, "request_remediation")).toEqual([
       {
         deviceUuids: [5, 10, 15, 25, 30].map((i) => device(i).uuid),
         query: null,
@@ -162,7 +159,7 @@ describe("installing a missing app", () => {
     const blocked = await within(dialog).findByTestId("remedy-blocked");
     expect(blocked).toHaveTextContent("keine Lizenz mehr frei, 2 Geräte erhalten die App nicht");
     expect(within(dialog).getByTestId("remedy-confirm")).toBeDisabled();
-    expect(requests(call, "request_remediation" as never)).toEqual([]);
+    expect(requests(call, "request_remediation")).toEqual([]);
   });
 
   it("says so when the app is not in the organisation's catalogue", async () => {
@@ -190,7 +187,7 @@ describe("installing a missing app", () => {
     await userEvent.click(confirm);
 
     await within(dialog).findByTestId("remedy-progress");
-    expect(requests(call, "request_remediation" as never)).toEqual([
+    expect(requests(call, "request_remediation")).toEqual([
       { deviceUuids: [device(10).uuid], query: null, bundleId: KEYNOTE.bundleId, kind: "install" },
     ]);
     await userEvent.keyboard("{Escape}");
@@ -206,10 +203,7 @@ describe("installing a missing app", () => {
 
     const dialog = await screen.findByTestId("remediation-dialog");
     await within(dialog).findByTestId("remedy-orgs");
-    const [preview] = requests(call, "remediation_preview" as never) as unknown as {
-      deviceUuids: string[];
-      query: { group: string } | null;
-    }[];
+    const [preview] = requests(call, "remediation_preview");
     expect(preview.deviceUuids, "the shell finds the devices").toEqual([]);
     expect(preview.query?.group).toBe("g-1");
     expect(within(dialog).getByRole("heading", { level: 2 })).toHaveTextContent(
@@ -227,7 +221,7 @@ describe("installing a missing app", () => {
     await userEvent.click(confirm);
 
     await within(dialog).findByTestId("remedy-progress");
-    expect(requests(call, "request_remediation" as never)).toEqual([
+    expect(requests(call, "request_remediation")).toEqual([
       { deviceUuids: [device(7).uuid], query: null, bundleId: TIKTOK.bundleId, kind: "remove" },
     ]);
   });
@@ -292,8 +286,7 @@ describe("exporting the compliance report", () => {
 
 describe("the licences view", () => {
   it("shows device licences and a bar per app, full where none are left", async () => {
-    await openApp();
-    withCompliance(fakeCompliance(), fakeActions());
+    await openApp(complianceHandlers(fakeCompliance(), fakeActions()));
     await rowsShown();
 
     await userEvent.click(screen.getByTestId("tab-licences"));

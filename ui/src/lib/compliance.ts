@@ -1,29 +1,19 @@
 // Compliance as the window shows it: the commands, which devices a remediation goes to, what
 // its preview says per organisation, and how full a licence pool is.
 import { call } from "./api";
-import type {
-  AppRef,
-  ComplianceCommands,
-  ComplianceRow,
-  KofferState,
-  OrgRemediation,
-  RemediationKind,
-  RemediationPreview,
-} from "./compliance-types";
+import type { AppRef } from "./bindings/AppRef";
+import type { ComplianceRow } from "./bindings/ComplianceRow";
+import type { KofferState } from "./bindings/KofferState";
+import type { OrgRemediation } from "./bindings/OrgRemediation";
+import type { RemediationKind } from "./bindings/RemediationKind";
+import type { RemediationPreview } from "./bindings/RemediationPreview";
 import { formatCount } from "./format";
 import { t } from "./i18n/i18n.svelte";
+import { formatWindows } from "./policies";
 import type { SelectedDevice } from "./selection.svelte";
 
-type Name = keyof ComplianceCommands;
-
-/** Calls a compliance command; the shell declares them in its generated bindings. */
-export function callCompliance<K extends Name>(
-  name: K,
-  request: ComplianceCommands[K]["request"],
-): Promise<ComplianceCommands[K]["response"]> {
-  const untyped = call as unknown as (name: string, request: unknown) => Promise<never>;
-  return untyped(name, request);
-}
+/** The shell's `call`, under the name the views used before the bindings landed. */
+export const callCompliance = call;
 
 /** A device a remediation may go to, with what it lacks and what it must not have. */
 export interface RemediationTarget extends SelectedDevice {
@@ -118,6 +108,35 @@ export function licenceLevel(assigned: number, total: number) {
   const left = Math.max(0, total - assigned);
   const level = left === 0 ? "empty" : share >= 0.9 ? "low" : "ok";
   return { percent: Math.round(share * 100), left, level };
+}
+
+const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+/** Apps named in a policy's line before the rest are counted. */
+const NAMED_APPS = 8;
+
+/**
+ * A policy's time windows as the shell words them ("Mon 07:45–13:15") in the window's
+ * language, days with equal hours joined ("Mo–Fr 07:45–13:15"); unknown forms stay as sent.
+ */
+export function policyTimes(windows: readonly string[]): string[] {
+  const parsed = windows.map((text) => /^(\w{3}) (\d{2}:\d{2})[–-](\d{2}:\d{2})$/.exec(text));
+  if (parsed.some((match) => match === null || !WEEKDAYS.includes(match[1]))) return [...windows];
+  return formatWindows(
+    parsed.map((match) => ({
+      weekday: WEEKDAYS.indexOf(match![1]) + 1,
+      start: match![2],
+      end: match![3],
+    })),
+  );
+}
+
+/** The first apps' names, and how many more there are. */
+export function appNames(apps: readonly AppRef[]): string {
+  const named = apps.slice(0, NAMED_APPS).map((app) => app.name);
+  if (apps.length > NAMED_APPS) {
+    named.push(t("bulk.more", { count: formatCount(apps.length - NAMED_APPS) }));
+  }
+  return named.join(", ");
 }
 
 export function kofferLabel(state: KofferState): string {
