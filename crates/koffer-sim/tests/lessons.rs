@@ -1202,7 +1202,7 @@ async fn the_list_holds_running_lessons_and_those_ended_in_the_last_12_hours() {
 
     assert_eq!(
         listed(while_running),
-        [lesson.uuid.clone()],
+        std::slice::from_ref(&lesson.uuid),
         "a running lesson is listed"
     );
     assert_eq!(
