@@ -107,6 +107,25 @@ describe("the teacher console in the window", { concurrency: false }, () => {
       await screenshot(browser, "23-teacher-projector");
       await byTestId(browser, "projector-toggle").click();
 
+      // Into one app: Apple allows it on supervised iPads only; the others are named as skipped.
+      const unsupervised = await byTestId(browser, "app-lock-unsupervised").isExisting();
+      await byTestId(browser, "lesson-app-lock").click();
+      await browser.waitUntil(
+        async () => (await browser.$$('[data-testid="tile-app-lock"]')).length > 0,
+        { ...timeout, timeoutMsg: "no tile shows the app lock" },
+      );
+      assert.equal(
+        await byTestId(browser, "lesson-result-skipped").isExisting(),
+        unsupervised,
+        "the unsupervised iPads, and only they, are listed as skipped",
+      );
+      await screenshot(browser, "23b-teacher-app-lock");
+      await byTestId(browser, "lesson-app-release").click();
+      await browser.waitUntil(
+        async () => (await browser.$$('[data-testid="tile-app-lock"]')).length === 0,
+        { ...timeout, timeoutMsg: "the app lock stays on the tiles after the release" },
+      );
+
       await byTestId(browser, "lesson-end").click();
       await byTestId(browser, "confirm-button").waitForDisplayed(timeout);
       await screenshot(browser, "24-teacher-end-confirmation");
