@@ -619,3 +619,84 @@ async fn a_start_while_the_server_is_away_is_queued_and_sent_exactly_once_when_i
         LessonState::Running
     );
 }
+
+#[derive(Default)]
+struct LessonEvents(std::sync::Mutex<Vec<String>>);
+
+impl koffer_app::EventSink for LessonEvents {
+    fn sync_progress(&self, _: &koffer_app::commands::SyncEvent) {}
+
+    fn ledger_changed(&self, _: &[koffer_app::commands::LedgerEntry]) {}
+
+    fn lesson_changed(&self, class_uuid: &str) {
+        self.0.lock().unwrap().push(class_uuid.to_owned());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_desktop_commands_name_the_bad_field_and_queue_a_start_while_offline() {
+    use koffer_app::commands::{ClassRef, Empty, LessonCommandRequest, StartLesson, SyncRequest};
+    let args = ["--seed", "59", "--schools", "1", "--devices", "160"];
+    let emulator = Emulator::start(&args);
+    let root = tempfile::tempdir().unwrap();
+    let demo = koffer_app::Demo {
+        server: emulator.url.clone(),
+        token: emulator.user("DISTRICT_ADMIN").token.clone(),
+    };
+    let events = Arc::new(LessonEvents::default());
+    let app = koffer_app::App::open(root.path(), Some(demo), events.clone());
+    app.start_sync(SyncRequest::default()).await.unwrap();
+    let class = app.classes(Empty {}).unwrap()[0].uuid.clone();
+    let start = |minutes| StartLesson {
+        class_uuid: class.clone(),
+        duration_minutes: minutes,
+        device_uuids: None,
+    };
+    let lock = LessonCommandRequest {
+        class_uuid: class.clone(),
+        command: LessonCommand::OpenWebPage {
+            url: "ftp://example.org".into(),
+        },
+        device_uuids: None,
+    };
+
+    let too_long = app.start_lesson(start(601)).await.unwrap_err();
+    let address = emulator.url.trim_start_matches("http://").to_owned();
+    emulator.stop();
+    let offline = app.start_lesson(start(45)).await.unwrap();
+    let bad_url = app.lesson_command(lock).await.unwrap_err();
+    let back = Emulator::start_at(&address, &args);
+    let changed = app.follow_lessons_now().await.unwrap();
+    let running = app
+        .class_view(ClassRef {
+            uuid: class.clone(),
+        })
+        .unwrap();
+    let ended = app
+        .end_lesson(ClassRef {
+            uuid: class.clone(),
+        })
+        .await
+        .unwrap();
+
+    assert_eq!(too_long.field.as_deref(), Some("duration"), "{too_long:?}");
+    let queued = offline.lesson.unwrap();
+    assert_eq!(
+        queued.state,
+        LessonState::Queued,
+        "the start waits in the outbox"
+    );
+    let notice = queued.notice.unwrap_or_default();
+    assert!(notice.contains("ends there at its end time"), "{notice}");
+    assert_eq!(bad_url.field.as_deref(), Some("url"), "{bad_url:?}");
+    assert_eq!(
+        changed,
+        std::slice::from_ref(&class),
+        "the follower sent it and names the class"
+    );
+    assert_eq!(running.lesson.unwrap().state, LessonState::Running);
+    assert_eq!(ended.lesson.unwrap().state, LessonState::Ended);
+    let answer = http_request(&back.url, "GET", "/sim/lessons", None);
+    let on_server: Vec<SimLesson> = serde_json::from_str(&answer).unwrap();
+    assert_eq!(on_server.len(), 1, "one lesson on the server");
+}

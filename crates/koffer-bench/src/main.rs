@@ -6,6 +6,7 @@
 //! changed; (d) search and filter latency over a larger cache; (e) the sync's peak memory;
 //! (f) a lock of 500 devices in one bulk action, until the server accepted all of them.
 
+mod lessons;
 mod queries;
 mod sim;
 
@@ -37,6 +38,8 @@ struct Options {
     /// Times each query runs.
     #[arg(long, default_value_t = 25)]
     runs: usize,
+    /// Measure only this: `lessons` runs row (g) alone.
+    only: Option<String>,
 }
 
 #[derive(Debug)]
@@ -54,6 +57,11 @@ struct Figures {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let options = Options::parse();
+    if options.only.as_deref() == Some("lessons") {
+        let work = tempfile::tempdir()?;
+        print_lessons(&lessons::measure(work.path()).await?);
+        return Ok(());
+    }
     let emulator = sim::Emulator::start(options.devices, options.schools)?;
     let client = Arc::new(Client::new(
         ServerUrl::parse(&emulator.url)?,
@@ -90,7 +98,20 @@ async fn main() -> anyhow::Result<()> {
         bulk_lock,
         bulk_lock_devices,
     });
+    print_lessons(&lessons::measure(work.path()).await?);
     Ok(())
+}
+
+fn print_lessons(g: &lessons::LessonFigures) {
+    let ms = |d: Duration| format!("{:.0} ms", d.as_secs_f64() * 1000.0);
+    println!(
+        "| (g) lesson on {} iPads: start accepted / lock accepted by the server / lock \
+         acknowledged by all (online) | {} / {} / {} | lock accepted < 1000 ms |",
+        g.devices,
+        ms(g.start_accepted),
+        ms(g.lock_accepted),
+        ms(g.lock_acknowledged)
+    );
 }
 
 async fn measure_full_sync(client: &Arc<Client>, dir: &Path) -> anyhow::Result<(Duration, f64)> {

@@ -883,7 +883,19 @@ pub async fn follow(client: &Client, store: &mut Store) -> Result<Vec<String>> {
         let Some(uuid) = &lesson.server_uuid else {
             continue;
         };
-        let server = client.lesson(&lesson.org_uuid, uuid).await?;
+        let server = match client.lesson(&lesson.org_uuid, uuid).await {
+            Ok(server) => server,
+            Err(Error::NotFound { .. }) => {
+                let now = chrono::Utc::now().timestamp_millis();
+                let gone = Some("The server no longer has this lesson.");
+                let reason = lesson.end_reason.as_deref();
+                store
+                    .with_tx(|tx| table::finish_locally(tx, lesson.id, ENDED, reason, gone, now))?;
+                changed.push(lesson.class_uuid.clone());
+                continue;
+            }
+            Err(error) => return Err(error),
+        };
         if lesson.server.as_ref() != Some(&server) {
             let now = chrono::Utc::now().timestamp_millis();
             store.with_tx(|tx| table::record_server_lesson(tx, lesson.id, &server, false, now))?;
