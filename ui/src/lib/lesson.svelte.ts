@@ -85,12 +85,6 @@ export class ClassConsole {
     await this.refresh();
   }
 
-  close(): void {
-    this.openUuid = null;
-    this.view = null;
-    this.result = null;
-  }
-
   /** Fetches the open class; an answer to an older request than the last one is dropped. */
   async refresh(): Promise<void> {
     const uuid = this.openUuid;
