@@ -167,6 +167,48 @@ describe("compliance in the window", { concurrency: false }, () => {
       );
       await verdict.scrollIntoView({ block: "center" });
       await screenshot(browser, "45-compliance-detail-compliant");
+      await byTestId(browser, "detail-close").click();
+      await byTestId(browser, "device-detail").waitForDisplayed({ ...timeout, reverse: true });
+    } finally {
+      await app.close();
+    }
+  });
+
+  test("the report is exported as the view filters it, and the licences are shown", async () => {
+    const app = await openApp();
+    try {
+      const { browser } = app;
+      await signInAndSync(browser, emulator);
+      await byTestId(browser, "tab-compliance").click();
+      await byTestId(browser, "compliance-counts").waitForDisplayed(timeout);
+      await byTestId(browser, "only-non-compliant").click();
+
+      await byTestId(browser, "compliance-export").click();
+      await byTestId(browser, "export-dialog").waitForDisplayed(timeout);
+      await byTestId(browser, "export-csv").click();
+      await byTestId(browser, "export-save").click();
+      const download = byTestId(browser, "export-download");
+      await download.waitForDisplayed({ ...timeout, timeoutMsg: "the report was never made" });
+
+      assert.match(await download.getAttribute("download"), /^koffer-compliance.*\.csv$/);
+      assert.match(await byTestId(browser, "export-outcome").getText(), /\d+ Geräten/);
+      await screenshot(browser, "46-compliance-export");
+      await byTestId(browser, "export-close").click();
+
+      await byTestId(browser, "tab-licences").click();
+      const org = byTestId(browser, "licence-org");
+      await org.waitForDisplayed(timeout);
+      assert.ok(
+        (await browser.$$('[data-testid="licence-bar"]').length) > 0,
+        "every app with VPP licences has its bar",
+      );
+      await screenshot(browser, "47-licences");
+
+      await byTestId(browser, "high-contrast").click();
+      await screenshot(browser, "48-licences-high-contrast");
+      await byTestId(browser, "tab-compliance").click();
+      await byTestId(browser, "compliance-counts").waitForDisplayed(timeout);
+      await screenshot(browser, "49-compliance-high-contrast");
     } finally {
       await app.close();
     }

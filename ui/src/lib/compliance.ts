@@ -1,6 +1,5 @@
-// Compliance as the window shows it: the commands, which devices a remediation goes to, what
+// Compliance as the window shows it: which devices a remediation goes to, what
 // its preview says per organisation, and how full a licence pool is.
-import { call } from "./api";
 import type { AppRef } from "./bindings/AppRef";
 import type { ComplianceRow } from "./bindings/ComplianceRow";
 import type { KofferState } from "./bindings/KofferState";
@@ -11,9 +10,6 @@ import { formatCount } from "./format";
 import { t } from "./i18n/i18n.svelte";
 import { formatWindows } from "./policies";
 import type { SelectedDevice } from "./selection.svelte";
-
-/** The shell's `call`, under the name the views used before the bindings landed. */
-export const callCompliance = call;
 
 /** A device a remediation may go to, with what it lacks and what it must not have. */
 export interface RemediationTarget extends SelectedDevice {
