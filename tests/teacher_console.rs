@@ -700,3 +700,155 @@ async fn the_desktop_commands_name_the_bad_field_and_queue_a_start_while_offline
     let on_server: Vec<SimLesson> = serde_json::from_str(&answer).unwrap();
     assert_eq!(on_server.len(), 1, "one lesson on the server");
 }
+
+/// The child side of the kill test: queues a start (when no lesson runs) and a lock, then
+/// sends until the outbox is empty. Does nothing unless the parent test started it.
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_child_queues_and_sends_lesson_requests() {
+    let Ok(dir) = std::env::var("KOFFER_LESSON_CHILD") else {
+        return;
+    };
+    let url = std::env::var("KOFFER_LESSON_URL").unwrap();
+    let token = AccessToken::new(&std::env::var("KOFFER_LESSON_TOKEN").unwrap()).unwrap();
+    let round = std::env::var("KOFFER_LESSON_ROUND").unwrap();
+    let client = Client::new(ServerUrl::parse(&url).unwrap(), token).unwrap();
+    let mut store = Store::open_in(std::path::Path::new(&dir)).unwrap();
+    let who = Who {
+        login: std::env::var("KOFFER_LESSON_LOGIN").unwrap(),
+        role: Role::Teacher,
+    };
+    let class = std::env::var("KOFFER_LESSON_CLASS").unwrap();
+    let view = lessons::class_view(store.conn(), &who, &class, now_ms()).unwrap();
+    if !view
+        .lesson
+        .is_some_and(|l| matches!(l.state, LessonState::Queued | LessonState::Running))
+    {
+        lessons::start(&mut store, &who, &class, 45, None, now_ms()).unwrap();
+    }
+    let lock = LessonCommand::LockScreen {
+        message: format!("Runde {round}"),
+    };
+    lessons::command(&mut store, &who, &class, &lock, None, now_ms()).unwrap();
+    while lessons::flush(&client, &mut store).await.unwrap().waiting > 0 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[test]
+fn lesson_requests_survive_kills_and_none_is_lost_or_started_twice() {
+    let emulator = Emulator::start(&[
+        "--seed",
+        "60",
+        "--schools",
+        "1",
+        "--devices",
+        "160",
+        "--faults",
+        "0.5",
+        "--fault-kinds",
+        "latency,drop",
+    ]);
+    emulator.set_faults(0.0);
+    let teacher = emulator.user("TEACHER").clone();
+    let client = client_of(&emulator, &teacher);
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut store = Store::open_in(dir.path()).unwrap();
+    runtime
+        .block_on(sync::sync(
+            client.clone(),
+            &mut store,
+            &SyncOptions::default(),
+            &|_| {},
+        ))
+        .unwrap();
+    let who = Who {
+        login: teacher.login.clone(),
+        role: Role::Teacher,
+    };
+    let classes = lessons::classes(store.conn(), &who, now_ms()).unwrap();
+    let class = classes
+        .iter()
+        .max_by_key(|c| c.devices)
+        .unwrap()
+        .uuid
+        .clone();
+    emulator.set_faults(0.5);
+    let mut delay = 7u64;
+    let mut killed_while_waiting = 0;
+
+    for round in 0..8 {
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "kill_child_queues_and_sends_lesson_requests",
+                "--nocapture",
+            ])
+            .env("KOFFER_LESSON_CHILD", dir.path())
+            .env("KOFFER_LESSON_URL", &emulator.url)
+            .env("KOFFER_LESSON_TOKEN", &teacher.token)
+            .env("KOFFER_LESSON_LOGIN", &teacher.login)
+            .env("KOFFER_LESSON_CLASS", &class)
+            .env("KOFFER_LESSON_ROUND", round.to_string())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        delay = delay
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        std::thread::sleep(Duration::from_millis(30 + (delay >> 33) % 600));
+        let _ = child.kill();
+        child.wait().unwrap();
+        let waiting = koffer_core::store::lessons::outbox(store.conn())
+            .unwrap()
+            .len();
+        killed_while_waiting += usize::from(waiting > 0);
+    }
+    emulator.set_faults(0.0);
+    let flushed = runtime
+        .block_on(lessons::flush(&client, &mut store))
+        .unwrap();
+
+    assert!(
+        killed_while_waiting > 0,
+        "some kills must land while requests wait"
+    );
+    assert_eq!(
+        flushed.waiting, 0,
+        "with the server fine, the outbox empties"
+    );
+    assert_eq!(flushed.rejected, 0, "nothing is refused: {flushed:?}");
+    let lesson = koffer_core::store::lessons::latest_of_class(store.conn(), &class)
+        .unwrap()
+        .unwrap();
+    let requests =
+        koffer_core::store::lessons::requests_of_lesson(store.conn(), lesson.id).unwrap();
+    let commands = requests
+        .iter()
+        .filter(|r| r.kind == koffer_core::store::lessons::RequestKind::Command)
+        .count() as u64;
+    assert!(
+        requests.iter().all(|r| r.state == "ACCEPTED"),
+        "every request was accepted"
+    );
+    let answer = http_request(&emulator.url, "GET", "/sim/lessons", None);
+    let on_server: Vec<SimLesson> = serde_json::from_str(&answer).unwrap();
+    assert_eq!(
+        on_server.len(),
+        1,
+        "the start reached the server exactly once"
+    );
+    assert!(
+        on_server[0]
+            .devices
+            .iter()
+            .all(|d| d.revision == 1 + commands),
+        "every queued lock reached the server ({commands} of them): {:?}",
+        on_server[0]
+            .devices
+            .iter()
+            .map(|d| d.revision)
+            .collect::<Vec<_>>()
+    );
+}
