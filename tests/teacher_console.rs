@@ -852,3 +852,41 @@ fn lesson_requests_survive_kills_and_none_is_lost_or_started_twice() {
             .collect::<Vec<_>>()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ending_while_the_server_is_away_is_queued_and_the_teacher_told_it_ends_regardless() {
+    let args = ["--seed", "61", "--schools", "1", "--devices", "160"];
+    let mut console = teacher_console(&args).await;
+    let uuid = console.biggest_class().class.uuid;
+    console.start(&uuid, 45);
+    console.flush().await;
+    let placeholder = Emulator::start(&["--devices", "1"]);
+    std::mem::replace(&mut console.emulator, placeholder).stop();
+
+    lessons::end(&mut console.store, &console.who, &uuid, now_ms()).unwrap();
+    let offline = console.flush().await;
+    let view = console.view(&uuid);
+
+    assert_eq!(offline.waiting, 1, "the end waits in the outbox");
+    let lesson = view.lesson.unwrap();
+    assert_eq!(
+        lesson.state,
+        LessonState::Running,
+        "not ended until the server says so"
+    );
+    assert_eq!(lesson.queued_requests, 1);
+    assert!(
+        lesson
+            .notice
+            .as_deref()
+            .unwrap_or_default()
+            .contains("ends on the server at its end time regardless"),
+        "{:?}",
+        lesson.notice
+    );
+    assert!(view
+        .tiles
+        .iter()
+        .filter(|t| t.ack != Ack::None)
+        .all(|t| t.ack == Ack::Queued));
+}
