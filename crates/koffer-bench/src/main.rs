@@ -6,6 +6,7 @@
 //! changed; (d) search and filter latency over a larger cache; (e) the sync's peak memory;
 //! (f) a lock of 500 devices in one bulk action, until the server accepted all of them.
 
+mod compliance;
 mod lessons;
 mod queries;
 mod sim;
@@ -38,7 +39,7 @@ struct Options {
     /// Times each query runs.
     #[arg(long, default_value_t = 25)]
     runs: usize,
-    /// Measure only this: `lessons` runs row (g) alone.
+    /// Measure only this: `lessons` runs row (g) alone, `compliance` row (h).
     only: Option<String>,
 }
 
@@ -57,6 +58,14 @@ struct Figures {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let options = Options::parse();
+    if let Some(filled) = compliance::fill_if_asked(options.devices) {
+        return filled;
+    }
+    if options.only.as_deref() == Some("compliance") {
+        let work = tempfile::tempdir()?;
+        print_compliance(&compliance::measure(options.devices, 3, work.path())?);
+        return Ok(());
+    }
     if options.only.as_deref() == Some("lessons") {
         let work = tempfile::tempdir()?;
         print_lessons(&lessons::measure(work.path()).await?);
@@ -99,7 +108,23 @@ async fn main() -> anyhow::Result<()> {
         bulk_lock_devices,
     });
     print_lessons(&lessons::measure(work.path()).await?);
+    print_compliance(&compliance::measure(options.devices, 3, work.path())?);
     Ok(())
+}
+
+fn print_compliance(h: &compliance::ComplianceFigures) {
+    let ms = |d: Duration| format!("{:.0} ms", d.as_secs_f64() * 1000.0);
+    println!(
+        "| (h) compliance of {} cached devices ({:.1} apps, 3 policies each; {} non-compliant): \
+         all / one school / district view, peak memory | {} / {} / {}, {:.0} MiB | all < 1000 ms |",
+        h.devices,
+        h.apps_per_device,
+        h.non_compliant,
+        ms(h.report),
+        ms(h.one_school),
+        ms(h.district),
+        h.peak_rss_mib
+    );
 }
 
 fn print_lessons(g: &lessons::LessonFigures) {

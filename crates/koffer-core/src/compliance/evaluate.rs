@@ -19,7 +19,7 @@ use crate::store::policies;
 
 /// Below this share of all cached devices, devices are looked up one by one instead of in one
 /// pass over every installed app.
-const LOOKUP_BELOW_SHARE: usize = 8;
+const LOOKUP_BELOW_SHARE: usize = 4;
 
 /// The policies that take effect, with their apps interned, and which groups they apply to.
 #[derive(Debug)]
