@@ -242,20 +242,20 @@ fn device(i: usize) -> DeviceRecord {
     let school = i % SCHOOLS;
     let org = org_uuid(school);
     let uuid = format!("dev-{i:06}");
-    let kind = if i % 10 == 0 { "teachers" } else { "students" };
+    let kind = if i.is_multiple_of(10) { "teachers" } else { "students" };
     let groups = vec![
         format!("{org}-all"),
         format!("{org}-{kind}"),
         format!("{org}-case{}", (i / SCHOOLS) % CASES_PER_SCHOOL),
     ];
     let mut apps: Vec<usize> = (0..14).map(|k| 1 + (i * 7 + k * 3) % 44).collect();
-    if i % 50 != 0 {
+    if !i.is_multiple_of(50) {
         apps.push(0);
     }
-    if i % 17 == 0 {
+    if i.is_multiple_of(17) {
         apps.push(50 + i % 10);
     }
-    if i % 23 == 0 {
+    if i.is_multiple_of(23) {
         apps.push(45);
     }
     apps.sort_unstable();
@@ -296,7 +296,7 @@ fn device(i: usize) -> DeviceRecord {
             last_connection_date: Some(seen),
             enrollment_date: Some(seen),
             enrollment_type: "DEP".to_owned(),
-            compliance_state: if i % 50 == 0 {
+            compliance_state: if i.is_multiple_of(50) {
                 ComplianceState::NonCompliant
             } else {
                 ComplianceState::Compliant
