@@ -41,6 +41,11 @@ impl Client {
         .await
     }
 
+    /// Adds minutes to a running lesson.
+    ///
+    /// Known limit: the API names the idempotency key for creates and commands; the emulator
+    /// honours it for extensions too. A server that ignored it here could add the minutes twice
+    /// when an answer is lost and the outbox sends the extension again.
     pub async fn extend_lesson(
         &self,
         org: &str,

@@ -31,11 +31,17 @@ pub use types::*;
 /// A device seen this recently is online.
 const ONLINE_MS: i64 = 15 * 60_000;
 /// Online devices check in within seconds of a push; one still pending after this is offline.
+///
+/// Known limit: the server does not say whether a device is reachable, so "offline" is this
+/// guess from the cache's last contact and the time since the server accepted the request.
 const PUSH_GRACE_MS: i64 = 30_000;
 /// An ended lesson is still shown (and its devices' acknowledgements followed) this long.
 const SHOW_ENDED_MS: i64 = 12 * 3_600_000;
 const FOLLOW_ENDED_MS: i64 = 15 * 60_000;
 /// An absence holds for the school day it was marked on.
+///
+/// Known limit: absences live in this laptop's cache only; the server knows nothing of them, so
+/// a teacher on another laptop does not see them.
 const ABSENCE_HOLDS_MS: i64 = 12 * 3_600_000;
 
 /// Who asks: the signed-in user's login and role.
