@@ -30,6 +30,17 @@ pub struct DeviceFacts {
 pub struct PendingAction {
     pub id: i64,
     pub kind: ActionType,
+    /// The app of an install or removal.
+    pub bundle_id: Option<String>,
+}
+
+impl PendingAction {
+    /// The same action again: of the same kind, and for installs and removals of the same app
+    /// (installing two missing apps on one device is two actions, not a duplicate).
+    fn repeats(&self, kind: ActionType, parameters: &ActionParameters) -> bool {
+        let per_app = matches!(kind, ActionType::InstallApp | ActionType::RemoveApp);
+        self.kind == kind && (!per_app || self.bundle_id == parameters.bundle_id)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -72,7 +83,10 @@ pub fn preflight(
     role: Role,
     now_ms: i64,
 ) -> Preflight {
-    let duplicate_of = pending.iter().find(|p| p.kind == kind).map(|p| p.id);
+    let duplicate_of = pending
+        .iter()
+        .find(|p| p.repeats(kind, parameters))
+        .map(|p| p.id);
     let checks: Vec<Check> = [
         rights(kind, role),
         parameters_check(kind, parameters),
@@ -423,6 +437,7 @@ mod tests {
         let pending = [PendingAction {
             id: 7,
             kind: ActionType::DeviceLock,
+            bundle_id: None,
         }];
         let none = ActionParameters::default();
 
@@ -534,6 +549,43 @@ mod tests {
         assert!(
             !erase_confirmed("", "", ""),
             "an empty confirmation never confirms"
+        );
+    }
+
+    #[test]
+    fn installing_another_app_while_one_install_is_pending_is_no_duplicate() {
+        let pending = [PendingAction {
+            id: 8,
+            kind: ActionType::InstallApp,
+            bundle_id: Some("com.apple.Keynote".into()),
+        }];
+        let app = |bundle_id: &str| ActionParameters {
+            bundle_id: Some(bundle_id.into()),
+            ..ActionParameters::default()
+        };
+
+        let same = preflight(
+            ActionType::InstallApp,
+            &app("com.apple.Keynote"),
+            &ipad(),
+            &pending,
+            Role::SchoolAdmin,
+            NOW,
+        );
+        let other = preflight(
+            ActionType::InstallApp,
+            &app("com.apple.Pages"),
+            &ipad(),
+            &pending,
+            Role::SchoolAdmin,
+            NOW,
+        );
+
+        assert_eq!(same.duplicate_of, Some(8), "the same app twice piles up");
+        assert!(
+            other.can_send,
+            "another app is its own install: {:?}",
+            other.checks
         );
     }
 }

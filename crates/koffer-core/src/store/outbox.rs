@@ -162,15 +162,22 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<LedgerEntry>> {
 /// The device's actions that have not reached a final state, for the duplicate check.
 pub fn pending_for_device(conn: &Connection, device: &str) -> Result<Vec<PendingAction>> {
     let sql = format!(
-        "SELECT id, kind FROM actions WHERE device_uuid = ?1 AND state NOT IN {FINAL_STATES}"
+        "SELECT id, kind, json_extract(parameters, '$.bundleId') FROM actions
+         WHERE device_uuid = ?1 AND state NOT IN {FINAL_STATES}"
     );
     let mut statement = conn.prepare_cached(&sql)?;
-    let rows = statement.query_map([device], |row| Ok((row.get(0)?, row.get::<_, String>(1)?)))?;
+    let rows = statement.query_map([device], |row| {
+        Ok((row.get(0)?, row.get::<_, String>(1)?, row.get(2)?))
+    })?;
     let mut pending = Vec::new();
     for row in rows {
-        let (id, kind) = row?;
+        let (id, kind, bundle_id) = row?;
         if let Some(kind) = ActionType::parse(&kind) {
-            pending.push(PendingAction { id, kind });
+            pending.push(PendingAction {
+                id,
+                kind,
+                bundle_id,
+            });
         }
     }
     Ok(pending)
