@@ -147,12 +147,15 @@ impl Client {
     }
 
     /// The organisation's device licence counts; `None` where the server has none for it (a
-    /// district, or a server without licences).
+    /// district, or a server without licences) or does not show them to this user (a teacher),
+    /// so that their absence never fails a sync.
     pub async fn licences(&self, org: &str) -> Result<Option<koffer_api::LicenceCounts>> {
         let counts = self.get("the device licences", paths::LICENSES, Some(org), vec![]);
         match counts.await {
             Ok(counts) => Ok(Some(counts)),
-            Err(Error::NotFound { .. } | Error::Refused { .. }) => Ok(None),
+            Err(Error::NotFound { .. } | Error::Refused { .. } | Error::NoRights { .. }) => {
+                Ok(None)
+            }
             Err(error) => Err(error),
         }
     }
@@ -161,7 +164,9 @@ impl Client {
     pub async fn dep_profiles(&self, org: &str) -> Result<Vec<koffer_api::DepProfile>> {
         let profiles = self.list_all("the enrolment profiles", paths::DEP_PROFILES, Some(org));
         match profiles.await {
-            Err(Error::NotFound { .. } | Error::Refused { .. }) => Ok(Vec::new()),
+            Err(Error::NotFound { .. } | Error::Refused { .. } | Error::NoRights { .. }) => {
+                Ok(Vec::new())
+            }
             other => other,
         }
     }
