@@ -4,17 +4,15 @@
 import type { vi } from "vitest";
 
 import type { AppError } from "../src/lib/bindings/AppError";
-import type {
-  ConfigurationChange,
-  DistrictView,
-  PolicyCommands,
-  PolicyRow,
-  PublishRequest,
-  TemplateCopy,
-  TemplateDiff,
-  TemplateOverviewRow,
-  TemplateRef,
-} from "../src/lib/policy-types";
+import type { ConfigurationChange } from "../src/lib/bindings/ConfigurationChange";
+import type { DistrictView } from "../src/lib/bindings/DistrictView";
+import type { PolicyRow } from "../src/lib/bindings/PolicyRow";
+import type { PublishRequest } from "../src/lib/bindings/PublishRequest";
+import type { TemplateCopy } from "../src/lib/bindings/TemplateCopy";
+import type { TemplateDiff } from "../src/lib/bindings/TemplateDiff";
+import type { TemplateOverviewRow } from "../src/lib/bindings/TemplateOverviewRow";
+import type { TemplateRef } from "../src/lib/bindings/TemplateRef";
+import type { Commands } from "../src/lib/bindings/commands";
 
 export const TEMPLATE_ORG = { uuid: "org-vorlagen", name: "Vorlagen" };
 export const NORD = { uuid: "org-nord", name: "Gesamtschule Nord" };
@@ -345,9 +343,9 @@ export function policyHandlers(world: FakePolicies = fakePolicies()) {
 }
 
 /** The requests sent for one of these commands, oldest first. */
-export function sent<K extends keyof PolicyCommands>(
+export function sent<K extends keyof Commands>(
   call: ReturnType<typeof vi.fn>,
   name: K,
-): PolicyCommands[K]["request"][] {
+): Commands[K]["request"][] {
   return call.mock.calls.filter(([command]) => command === name).map(([, request]) => request);
 }

@@ -104,7 +104,7 @@ describe("the templates view", () => {
     expect(summary).toHaveTextContent("Kommt hinzu: WLAN „Schul-WLAN“");
     expect(summary).toHaveTextContent("Fällt weg: Web-Clip „Vertretungsplan“");
     expect(summary).toHaveTextContent("Einschränkungen „Standard“: Kamera erlaubt: Ja → Nein");
-    expect(summary).toHaveTextContent("Unverändert: 1 Konfigurationen.");
+    expect(summary).toHaveTextContent("Unverändert: 1 Konfiguration.");
     expect(summary).toHaveTextContent("gilt weiter Version 2");
     expect(sent(call, "copy_template"), "nothing sent before the yes").toHaveLength(0);
 

@@ -225,7 +225,10 @@ export function copySummary(plan: CopyPlan, orgName: string) {
     ];
     lines.push({ key: "windows", label: t("copy.windows"), items });
   }
-  const unchanged = t("copy.unchangedCount", { count: plan.unchanged });
+  const unchanged =
+    plan.unchanged === 1
+      ? t("copy.unchangedCountOne")
+      : t("copy.unchangedCount", { count: plan.unchanged });
   const inEffect = plan.copy?.published
     ? t("copy.stillInEffect", { version: plan.copy.version })
     : plan.copy?.publishedVersion
