@@ -14,7 +14,7 @@ use koffer_core::secrets::AccessToken;
 use koffer_core::server_url::ServerUrl;
 use koffer_core::store::Store;
 use koffer_core::sync::{self, SyncOptions};
-use koffer_tests::{http_request, Emulator, SeededUser};
+use koffer_tests::{Emulator, SeededUser, http_request};
 
 struct Console {
     emulator: Emulator,
@@ -164,6 +164,21 @@ async fn a_teacher_locks_the_class_and_every_ipad_acknowledges_the_lock() {
         view.tiles
     );
     assert_eq!(lesson.acknowledged, lesson.total);
+    assert!(
+        view.tiles
+            .iter()
+            .filter_map(|t| t.battery)
+            .all(|percent| (0.0..=100.0).contains(&percent) && percent.fract() == 0.0),
+        "a tile's battery is a whole percentage, not the server's share from 0 to 1: {:?}",
+        view.tiles.iter().map(|t| t.battery).collect::<Vec<_>>()
+    );
+    assert!(
+        view.tiles
+            .iter()
+            .filter_map(|t| t.battery)
+            .any(|percent| percent > 1.0),
+        "some iPad is charged above 1 %"
+    );
     let server = console.server_lessons();
     assert_eq!(server.len(), 1, "one lesson on the server");
     assert!(
@@ -884,9 +899,10 @@ async fn ending_while_the_server_is_away_is_queued_and_the_teacher_told_it_ends_
         "{:?}",
         lesson.notice
     );
-    assert!(view
-        .tiles
-        .iter()
-        .filter(|t| t.ack != Ack::None)
-        .all(|t| t.ack == Ack::Queued));
+    assert!(
+        view.tiles
+            .iter()
+            .filter(|t| t.ack != Ack::None)
+            .all(|t| t.ack == Ack::Queued)
+    );
 }

@@ -13,18 +13,18 @@ mod types;
 use std::collections::HashSet;
 
 use koffer_api::{
-    ExtendLesson, LessonCommandBody, LessonDeviceState, Restrictions, Role, StartLesson,
-    EXTEND_MINUTES,
+    EXTEND_MINUTES, ExtendLesson, LessonCommandBody, LessonDeviceState, Restrictions, Role,
+    StartLesson,
 };
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::client::Client;
 use crate::error::{Error, ErrorCode, Result};
-use crate::store::lessons::{
-    self as table, LessonRow, NewLesson, RequestKind, RequestRow, ACCEPTED, ENDED, QUEUED, REFUSED,
-    REJECTED, RUNNING,
-};
 use crate::store::Store;
+use crate::store::lessons::{
+    self as table, ACCEPTED, ENDED, LessonRow, NewLesson, QUEUED, REFUSED, REJECTED, RUNNING,
+    RequestKind, RequestRow,
+};
 use preflight::{Refusal, Target};
 pub use types::*;
 
@@ -445,7 +445,8 @@ fn tile(
         supervised: device.supervised,
         online,
         last_contact,
-        battery: device.battery,
+        // The cache holds a share from 0 to 1, as the server sends it.
+        battery: device.battery.map(|share| (share * 100.0).round()),
         absent,
         locked: restrictions.screen_lock.is_some(),
         app_lock,
