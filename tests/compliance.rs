@@ -509,3 +509,118 @@ fn devices_where(store: &Store, wanted: impl Fn(&str) -> bool) -> String {
         .find(|u| wanted(u))
         .expect("the seed has such a device")
 }
+
+/// The desktop app's commands, on the demo profile (its token is held in memory).
+mod through_the_app {
+    use super::*;
+    use koffer_app::commands::{
+        Empty, ExportFormat, ExportRequest, ReportKind, SyncEvent, SyncRequest,
+    };
+    use koffer_app::{App, Demo, EventSink};
+
+    struct Quiet;
+
+    impl EventSink for Quiet {
+        fn sync_progress(&self, _: &SyncEvent) {}
+        fn ledger_changed(&self, _: &[koffer_app::commands::LedgerEntry]) {}
+    }
+
+    async fn demo_app(emulator: &Emulator, root: &std::path::Path) -> App {
+        let demo = Demo {
+            server: emulator.url.clone(),
+            token: emulator.user("DISTRICT_ADMIN").token.clone(),
+        };
+        let app = App::open(root, Some(demo), Arc::new(Quiet));
+        app.start_sync(SyncRequest { full: false }).await.unwrap();
+        app
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_export_command_writes_the_chosen_file_or_answers_its_content() {
+        let emulator = Emulator::start(&["--clock-speed", "0", "--seed", "69", "--devices", "150"]);
+        let root = tempfile::tempdir().unwrap();
+        let app = demo_app(&emulator, root.path()).await;
+        let path = root.path().join("compliance.csv");
+        let request = |path: Option<String>, format| ExportRequest {
+            report: ReportKind::Compliance,
+            format,
+            query: DeviceQuery::default(),
+            only_non_compliant: true,
+            include_user_names: false,
+            path,
+        };
+
+        let written = app
+            .export_report(request(Some(path.display().to_string()), ExportFormat::Csv))
+            .unwrap();
+        let answered = app
+            .export_report(request(None, ExportFormat::Xlsx))
+            .unwrap();
+
+        let report = app
+            .compliance(ComplianceQuery {
+                only_non_compliant: true,
+                ..everything()
+            })
+            .unwrap();
+        let text = std::fs::read_to_string(&path).expect("the file is written");
+        assert_eq!(
+            written.rows, report.non_compliant,
+            "only the non-compliant devices"
+        );
+        assert_eq!(
+            text.lines().count() as u64,
+            report.non_compliant + 1,
+            "a header and rows"
+        );
+        assert!(
+            written.content_base64.is_none(),
+            "the content went to the file"
+        );
+        assert!(
+            answered.file_name.ends_with(".xlsx"),
+            "{}",
+            answered.file_name
+        );
+        assert!(
+            answered
+                .content_base64
+                .is_some_and(|c| c.starts_with("UEsD")),
+            "an xlsx is a zip file, in base64 for a download link"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_remediation_without_licences_comes_back_as_its_own_error_and_queues_nothing() {
+        let emulator = Emulator::start(&["--clock-speed", "0", "--seed", "70", "--devices", "150"]);
+        let root = tempfile::tempdir().unwrap();
+        let app = demo_app(&emulator, root.path()).await;
+        let licences = app.licences(Empty {}).unwrap();
+        let school = licences
+            .orgs
+            .iter()
+            .find(|o| o.apps.iter().any(|a| a.bundle_id == CLASSROOM))
+            .expect("a school offers Classroom");
+        let devices = app
+            .query_devices(DeviceQuery {
+                organisations: vec![school.org_uuid.clone()],
+                supervised: Some(true),
+                limit: Some(3),
+                ..DeviceQuery::default()
+            })
+            .unwrap();
+        let uuids: Vec<String> = devices.rows.into_iter().map(|r| r.uuid).collect();
+
+        let error = app
+            .request_remediation(install(&uuids, CLASSROOM))
+            .await
+            .unwrap_err();
+
+        assert_eq!(error.key, "no_licences_left", "{error:?}");
+        assert!(error.message.contains("0 left"), "{}", error.message);
+        assert!(
+            app.ledger(Default::default()).unwrap().is_empty(),
+            "nothing is queued or sent"
+        );
+    }
+}

@@ -475,7 +475,11 @@ fn refusal(
             ),
         );
     }
-    None
+    refuse(
+        "nothing_to_do",
+        "None of the chosen devices can get this; each device's checks say why. Nothing was queued."
+            .to_owned(),
+    )
 }
 
 fn names<'a>(orgs: impl Iterator<Item = &'a OrgRemediation>) -> String {
