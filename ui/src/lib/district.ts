@@ -49,7 +49,13 @@ export function schoolBuckets(
     .slice(0, MOST_BARS);
 }
 
-/** The devices not compliant: every device that is not counted compliant. */
+/**
+ * The devices not compliant: every device that is not counted compliant.
+ *
+ * Known limit: the district counts by Koffer's own evaluation, while the inventory's compliance
+ * filter (which a bar of these opens) matches the state the server reported at the device's
+ * last check-in; the two can disagree for a while, so the list may differ from the bar.
+ */
 export function nonCompliant(school: School): number {
   return Math.max(0, school.devices - school.compliant);
 }
