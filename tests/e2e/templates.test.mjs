@@ -122,6 +122,17 @@ describe("policy templates in the window", { concurrency: false }, () => {
       await browser.$(`${again}[data-template="${templateName}"]`).click();
       await byTestId(browser, "diff-counts").waitForDisplayed(timeout);
       await screenshot(browser, "26-template-diff-high-contrast");
+
+      await byTestId(browser, "diff-close").click();
+      await byTestId(browser, "high-contrast").click();
+      await byTestId(browser, "tab-inventory").click();
+      await browser.$('[data-testid="device-row"]').waitForDisplayed(timeout);
+      await browser.$('[data-testid="device-row"]').click();
+      const applied = byTestId(browser, "device-policies");
+      await applied.waitForDisplayed(timeout);
+      await browser.waitUntil(async () => !(await applied.getText()).includes("geladen"), timeout);
+      await applied.scrollIntoView();
+      await screenshot(browser, "27-device-policies");
     } catch (error) {
       await screenshot(app.browser, "29-templates-failure").catch(() => {});
       throw error;
