@@ -14,7 +14,7 @@ use koffer_core::secrets::AccessToken;
 use koffer_core::server_url::ServerUrl;
 use koffer_core::store::Store;
 use koffer_core::sync::{self, SyncOptions};
-use koffer_tests::{Emulator, SeededUser, http_request};
+use koffer_tests::{http_request, Emulator, SeededUser};
 
 struct Console {
     emulator: Emulator,
@@ -899,10 +899,9 @@ async fn ending_while_the_server_is_away_is_queued_and_the_teacher_told_it_ends_
         "{:?}",
         lesson.notice
     );
-    assert!(
-        view.tiles
-            .iter()
-            .filter(|t| t.ack != Ack::None)
-            .all(|t| t.ack == Ack::Queued)
-    );
+    assert!(view
+        .tiles
+        .iter()
+        .filter(|t| t.ack != Ack::None)
+        .all(|t| t.ack == Ack::Queued));
 }

@@ -122,10 +122,7 @@ async fn request_remediation(
 }
 
 #[tauri::command]
-async fn licences(
-    app: Koffer<'_>,
-    request: Empty,
-) -> Answer<koffer_app::commands::LicenceReport> {
+async fn licences(app: Koffer<'_>, request: Empty) -> Answer<koffer_app::commands::LicenceReport> {
     app.licences(request)
 }
 

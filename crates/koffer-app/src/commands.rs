@@ -6,7 +6,6 @@
 
 pub use koffer_api::{ActionParameters, ActionType};
 pub use koffer_core::actions::{EraseFollowUp, EraseState, FlushReport, Requested};
-pub use koffer_core::device_detail::DeviceDetail;
 pub use koffer_core::compliance::district::{DistrictView, OsCount, SchoolFigures};
 pub use koffer_core::compliance::export::{ExportFormat, ReportKind};
 pub use koffer_core::compliance::licences::{
@@ -19,6 +18,7 @@ pub use koffer_core::compliance::{
     AppRef, ComplianceQuery, ComplianceReport, ComplianceRow, DeviceCompliance, KofferState,
     PolicyApplied,
 };
+pub use koffer_core::device_detail::DeviceDetail;
 pub use koffer_core::lessons::{
     Ack, ClassApp, ClassSummary, ClassView, LessonCommand, LessonCommandOutcome, LessonState,
     LessonSummary, LessonView, Skipped, Tile,

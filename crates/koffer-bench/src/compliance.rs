@@ -242,7 +242,11 @@ fn device(i: usize) -> DeviceRecord {
     let school = i % SCHOOLS;
     let org = org_uuid(school);
     let uuid = format!("dev-{i:06}");
-    let kind = if i.is_multiple_of(10) { "teachers" } else { "students" };
+    let kind = if i.is_multiple_of(10) {
+        "teachers"
+    } else {
+        "students"
+    };
     let groups = vec![
         format!("{org}-all"),
         format!("{org}-{kind}"),

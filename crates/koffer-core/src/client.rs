@@ -171,7 +171,6 @@ impl Client {
         }
     }
 
-
     /// One page of an organisation's devices, sorted by uuid, with the total count.
     pub async fn device_page(
         &self,

@@ -121,7 +121,10 @@ async fn classes(
     let district = &world.district;
     let org = tenant(district, &headers, params.tenant.as_deref())?;
     let account = signed_in(district, &headers)?;
-    list(&lesson_api::visible_classes(district, account, org), &params)
+    list(
+        &lesson_api::visible_classes(district, account, org),
+        &params,
+    )
 }
 
 async fn policies(

@@ -53,7 +53,10 @@ impl World {
 
     pub fn is_behind(&self, clock: &SimClock) -> bool {
         self.minutes_applied < clock.minutes_elapsed()
-            || self.lessons.next_event().is_some_and(|at| at <= clock.now())
+            || self
+                .lessons
+                .next_event()
+                .is_some_and(|at| at <= clock.now())
     }
 
     /// Applies every whole minute the clock has passed since the last call, and the lessons'

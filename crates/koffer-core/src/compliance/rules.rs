@@ -441,10 +441,17 @@ mod tests {
     #[test]
     fn every_allow_list_in_effect_must_list_an_app_for_it_to_be_allowed() {
         let mut apps = Apps::new();
-        let lessons = apps.rule(ListMode::Whitelist, &["com.pages", "com.keynote", "com.maps"], &[]);
+        let lessons = apps.rule(
+            ListMode::Whitelist,
+            &["com.pages", "com.keynote", "com.maps"],
+            &[],
+        );
         let exam = apps.rule(ListMode::Whitelist, &["com.pages", "com.keynote"], &[]);
         let installed = apps.ids(&["com.pages", "com.keynote", "com.maps"]);
-        let (a, b) = (policy("Unterricht", vec![lessons]), policy("Prüfung", vec![exam]));
+        let (a, b) = (
+            policy("Unterricht", vec![lessons]),
+            policy("Prüfung", vec![exam]),
+        );
 
         let verdict = evaluate(&installed, &[&a, &b]);
 
@@ -461,11 +468,18 @@ mod tests {
         let exam = apps.rule(ListMode::Whitelist, &["com.pages"], &[]);
         let require = apps.rule(ListMode::Blacklist, &[], &["com.anton"]);
         let installed = apps.ids(&["com.pages", "com.anton"]);
-        let (a, b) = (policy("Prüfung", vec![exam]), policy("Pflicht", vec![require]));
+        let (a, b) = (
+            policy("Prüfung", vec![exam]),
+            policy("Pflicht", vec![require]),
+        );
 
         let verdict = evaluate(&installed, &[&a, &b]);
 
-        assert_eq!(verdict.state, KofferState::Compliant, "requiring an app allows it");
+        assert_eq!(
+            verdict.state,
+            KofferState::Compliant,
+            "requiring an app allows it"
+        );
     }
 
     #[test]

@@ -13,18 +13,18 @@ mod types;
 use std::collections::HashSet;
 
 use koffer_api::{
-    EXTEND_MINUTES, ExtendLesson, LessonCommandBody, LessonDeviceState, Restrictions, Role,
-    StartLesson,
+    ExtendLesson, LessonCommandBody, LessonDeviceState, Restrictions, Role, StartLesson,
+    EXTEND_MINUTES,
 };
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::client::Client;
 use crate::error::{Error, ErrorCode, Result};
-use crate::store::Store;
 use crate::store::lessons::{
-    self as table, ACCEPTED, ENDED, LessonRow, NewLesson, QUEUED, REFUSED, REJECTED, RUNNING,
-    RequestKind, RequestRow,
+    self as table, LessonRow, NewLesson, RequestKind, RequestRow, ACCEPTED, ENDED, QUEUED, REFUSED,
+    REJECTED, RUNNING,
 };
+use crate::store::Store;
 use preflight::{Refusal, Target};
 pub use types::*;
 

@@ -10,8 +10,8 @@ pub use migrations::SCHEMA_VERSION;
 
 pub mod catalog;
 pub mod devices;
-pub mod licences;
 pub mod lessons;
+pub mod licences;
 pub mod organisations;
 pub mod outbox;
 pub mod policies;
