@@ -249,7 +249,11 @@ export function complianceHandlers(world: FakeCompliance, actions: FakeActions):
           version: 3,
           newestVersion: 4,
           active: true,
-          timeWindows: ["Mon", "Tue", "Wed", "Thu", "Fri"].map((day) => `${day} 07:30–13:15`),
+          timeWindows: [1, 2, 3, 4, 5].map((weekday) => ({
+            weekday,
+            start: "07:30",
+            end: "13:15",
+          })),
           listMode: "BLACKLIST",
           apps: [TIKTOK],
           requiredApps: [KEYNOTE],

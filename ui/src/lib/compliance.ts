@@ -8,7 +8,6 @@ import type { RemediationKind } from "./bindings/RemediationKind";
 import type { RemediationPreview } from "./bindings/RemediationPreview";
 import { formatCount } from "./format";
 import { t } from "./i18n/i18n.svelte";
-import { formatWindows } from "./policies";
 import type { SelectedDevice } from "./selection.svelte";
 
 /** A device a remediation may go to, with what it lacks and what it must not have. */
@@ -106,25 +105,8 @@ export function licenceLevel(assigned: number, total: number) {
   return { percent: Math.round(share * 100), left, level };
 }
 
-const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 /** Apps named in a policy's line before the rest are counted. */
 const NAMED_APPS = 8;
-
-/**
- * A policy's time windows as the shell words them ("Mon 07:45–13:15") in the window's
- * language, days with equal hours joined ("Mo–Fr 07:45–13:15"); unknown forms stay as sent.
- */
-export function policyTimes(windows: readonly string[]): string[] {
-  const parsed = windows.map((text) => /^(\w{3}) (\d{2}:\d{2})[–-](\d{2}:\d{2})$/.exec(text));
-  if (parsed.some((match) => match === null || !WEEKDAYS.includes(match[1]))) return [...windows];
-  return formatWindows(
-    parsed.map((match) => ({
-      weekday: WEEKDAYS.indexOf(match![1]) + 1,
-      start: match![2],
-      end: match![3],
-    })),
-  );
-}
 
 /** The first apps' names, and how many more there are. */
 export function appNames(apps: readonly AppRef[]): string {

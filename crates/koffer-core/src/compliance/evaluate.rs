@@ -14,6 +14,7 @@ use super::rules::{self, AppId, AppRule, Interner, KofferState, PolicyRules, Sch
 use super::{AppRef, ComplianceQuery, ComplianceReport, ComplianceRow, REPORT_ROWS};
 use super::{DeviceCompliance, PolicyApplied};
 use crate::error::Result;
+use crate::policies::TimeWindowView;
 use crate::query::{resolve_names, where_clause, DeviceQuery, Indexes};
 use crate::store::policies;
 
@@ -628,7 +629,7 @@ fn applied(
         version: published.map(|v| v.version),
         newest_version: policy.newest().map_or(0, |v| v.version),
         active,
-        time_windows: windows.iter().map(|w| window_text(w)).collect(),
+        time_windows: windows.iter().map(|w| TimeWindowView::from(*w)).collect(),
         list_mode: compliance
             .first()
             .map(|c| list_mode_name(c.list_mode).to_owned()),
@@ -642,13 +643,4 @@ pub(crate) fn list_mode_name(mode: ListMode) -> &'static str {
         ListMode::Blacklist => "BLACKLIST",
         ListMode::Whitelist => "WHITELIST",
     }
-}
-
-fn window_text(window: &koffer_api::TimeWindow) -> String {
-    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    let day = DAYS
-        .get(usize::from(window.weekday).wrapping_sub(1))
-        .copied()
-        .unwrap_or("?");
-    format!("{day} {}–{}", window.start, window.end)
 }

@@ -103,8 +103,8 @@ pub struct PolicyApplied {
     pub newest_version: u32,
     /// In effect now: published, and inside a time window if it has any.
     pub active: bool,
-    /// The time windows ("Mon 08:00–13:00"), empty when it is always in effect.
-    pub time_windows: Vec<String>,
+    /// The time windows, empty when it is always in effect.
+    pub time_windows: Vec<crate::policies::TimeWindowView>,
     /// "BLACKLIST" (listed apps are forbidden) or "WHITELIST" (only listed apps are allowed);
     /// `null` without app compliance.
     pub list_mode: Option<String>,

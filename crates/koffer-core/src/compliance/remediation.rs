@@ -126,9 +126,10 @@ pub fn plan(
         .map(|t| {
             let in_catalogue = stock.get(&t.org_uuid).is_some_and(|s| s.in_catalogue);
             match kind {
-                RemediationKind::Install if t.installed => {
-                    Decision::Skip("installed", "The app is already installed.".to_owned())
-                }
+                RemediationKind::Install if t.installed => Decision::Skip(
+                    "already_installed",
+                    "The app is already installed.".to_owned(),
+                ),
                 RemediationKind::Install if !in_catalogue => Decision::Skip(
                     "catalogue",
                     format!(
@@ -137,7 +138,7 @@ pub fn plan(
                     ),
                 ),
                 RemediationKind::Remove if !t.installed => {
-                    Decision::Skip("installed", "The app is not installed.".to_owned())
+                    Decision::Skip("not_installed", "The app is not installed.".to_owned())
                 }
                 RemediationKind::Remove if !t.managed => Decision::Skip(
                     "managed",
@@ -604,7 +605,10 @@ mod tests {
             &stock_of(&[("o", true, 1)]),
         );
 
-        assert!(matches!(decisions[0], Decision::Skip("installed", _)));
+        assert!(matches!(
+            decisions[0],
+            Decision::Skip("already_installed", _)
+        ));
     }
 
     #[test]
@@ -634,6 +638,6 @@ mod tests {
             "no licence is needed to remove"
         );
         assert!(matches!(decisions[1], Decision::Skip("managed", _)));
-        assert!(matches!(decisions[2], Decision::Skip("installed", _)));
+        assert!(matches!(decisions[2], Decision::Skip("not_installed", _)));
     }
 }

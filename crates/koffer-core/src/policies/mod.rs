@@ -78,6 +78,16 @@ pub struct TimeWindowView {
     pub end: String,
 }
 
+impl From<&koffer_api::TimeWindow> for TimeWindowView {
+    fn from(window: &koffer_api::TimeWindow) -> TimeWindowView {
+        TimeWindowView {
+            weekday: window.weekday,
+            start: window.start.clone(),
+            end: window.end.clone(),
+        }
+    }
+}
+
 /// A configuration with its fields as text (a string as it is, anything else as JSON).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -234,12 +244,11 @@ fn version_view(version: &PolicyVersion) -> VersionView {
 }
 
 fn windows(version: &PolicyVersion) -> Vec<TimeWindowView> {
-    let view = |w: &koffer_api::TimeWindow| TimeWindowView {
-        weekday: w.weekday,
-        start: w.start.clone(),
-        end: w.end.clone(),
-    };
-    version.time_windows.iter().map(view).collect()
+    version
+        .time_windows
+        .iter()
+        .map(TimeWindowView::from)
+        .collect()
 }
 
 fn configurations(version: &PolicyVersion) -> Vec<ConfigurationView> {
