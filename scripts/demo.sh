@@ -3,6 +3,8 @@
 # loopback, and opens the Koffer window on it. The window syncs and shows the inventory.
 # Works on a fresh Debian 12 machine with Rust and Node: it installs what is missing first.
 #   scripts/demo.sh           the desktop app
+#   scripts/demo.sh --teacher the window as one of the first school's teachers: the teacher
+#                             console with only that teacher's classes
 #   scripts/demo.sh --cli     the same district through the `koffer` command instead
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,10 +21,12 @@ sim=$!
 trap 'kill $sim 2>/dev/null; rm -rf "$announce" "$data_dir"' EXIT
 until [ -s "$announce" ]; do sleep 0.1; done
 
+role=DISTRICT_ADMIN
+[ "${1:-}" = "--teacher" ] && role=TEACHER
 read -r url token < <(node -e '
 const a = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8").split("\n")[0]);
-const admin = a.users.find((u) => u.role === "DISTRICT_ADMIN");
-console.log(a.url, admin.token);' "$announce")
+const user = a.users.find((u) => u.role === process.argv[2]);
+console.log(a.url, user.token);' "$announce" "$role")
 echo "Emulator at $url; users and tokens: $announce" >&2
 
 if [ "${1:-}" = "--cli" ]; then
@@ -36,5 +40,5 @@ if [ "${1:-}" = "--cli" ]; then
 fi
 
 # The demo profile's token stays in this process's environment, never in the credential store.
-KOFFER_DEMO_SERVER=$url KOFFER_DEMO_TOKEN=$token KOFFER_DATA_DIR=$data_dir \
+KOFFER_DEMO_SERVER=$url KOFFER_DEMO_TOKEN=$token KOFFER_DEMO_ROLE=$role KOFFER_DATA_DIR=$data_dir \
   scripts/with-display.sh target/debug/koffer-desktop

@@ -529,6 +529,7 @@ mod through_the_app {
         let demo = Demo {
             server: emulator.url.clone(),
             token: emulator.user("DISTRICT_ADMIN").token.clone(),
+            role: "DISTRICT_ADMIN".into(),
         };
         let app = App::open(root, Some(demo), Arc::new(Quiet));
         app.start_sync(SyncRequest { full: false }).await.unwrap();

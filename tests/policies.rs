@@ -36,6 +36,7 @@ async fn synced_app(emulator: &Emulator, role: &str) -> (tempfile::TempDir, App)
     let demo = Demo {
         server: emulator.url.clone(),
         token: emulator.user(role).token.clone(),
+        role: role.to_owned(),
     };
     let app = App::open(root.path(), Some(demo), Arc::new(Quiet));
     let summary = app.start_sync(SyncRequest { full: false }).await.unwrap();

@@ -657,6 +657,7 @@ async fn the_desktop_commands_name_the_bad_field_and_queue_a_start_while_offline
     let demo = koffer_app::Demo {
         server: emulator.url.clone(),
         token: emulator.user("DISTRICT_ADMIN").token.clone(),
+        role: "DISTRICT_ADMIN".into(),
     };
     let events = Arc::new(LessonEvents::default());
     let app = koffer_app::App::open(root.path(), Some(demo), events.clone());

@@ -64,14 +64,23 @@ const FOLLOW_EVERY: Duration = Duration::from_secs(5);
 pub struct Demo {
     pub server: String,
     pub token: String,
+    /// The role of the token's user as the emulator announced it ("TEACHER" opens the window on
+    /// the teacher console).
+    pub role: String,
 }
 
 impl Demo {
-    /// The demo from `KOFFER_DEMO_SERVER` and `KOFFER_DEMO_TOKEN`, when both are set.
+    /// The demo from `KOFFER_DEMO_SERVER` and `KOFFER_DEMO_TOKEN`, when both are set, with the
+    /// role from `KOFFER_DEMO_ROLE` (a district admin when it is not set).
     pub fn from_env() -> Option<Demo> {
         let server = std::env::var("KOFFER_DEMO_SERVER").ok()?;
         let token = std::env::var("KOFFER_DEMO_TOKEN").ok()?;
-        Some(Demo { server, token })
+        let role = std::env::var("KOFFER_DEMO_ROLE").unwrap_or_else(|_| "DISTRICT_ADMIN".into());
+        Some(Demo {
+            server,
+            token,
+            role,
+        })
     }
 }
 

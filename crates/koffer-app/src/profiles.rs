@@ -144,7 +144,7 @@ fn demo_info(demo: &Demo) -> ProfileInfo {
         server: demo.server.clone(),
         login: "demo".to_owned(),
         display_name: String::new(),
-        role: "DISTRICT_ADMIN".to_owned(),
+        role: demo.role.clone(),
         demo: true,
     }
 }
