@@ -200,10 +200,11 @@ impl App {
 
     /// One round of the follower: send what waits, then fetch what may have changed.
     async fn follow_lessons_once(&self, active: &Active) -> AppResult<Vec<String>> {
-        let mut writer = Store::open_in(&active.dir)?;
-        if !lessons::needs_following(writer.conn())? {
+        // Asked on the window's reader, so a follower with nothing to do opens no connection.
+        if !lessons::needs_following(active.reader().conn())? {
             return Ok(Vec::new());
         }
+        let mut writer = Store::open_in(&active.dir)?;
         let mut changed = active.send_lessons(&mut writer).await?;
         if lessons::needs_following(writer.conn())? {
             changed.extend(lessons::follow(&active.client, &mut writer).await?);
